@@ -1,0 +1,200 @@
+"""The event store's contract: layout under ``HOME`` and the Arrow schema of every entity.
+
+Layout (all files immutable once written; a file appears by atomic rename)::
+
+    HOME/events/<source>/<entity>/<batch_id>.parquet   events of one batch and entity
+    HOME/events/<source>/<entity>/_empty.parquet       zero-row file so readers' globs never fail
+    HOME/events/_files/<batch_id>.parquet               ledger of loaded files (sha256 → batch)
+    HOME/events/_watermarks/<batch_id>.parquet          live connectors' watermarks
+    HOME/events/_batches/<batch_id>.json                batch summary, written last
+    HOME/quarantine/<source>/<batch_id>.parquet         rejected rows (final reasons)
+
+Every event row has the envelope columns followed by the entity's typed columns.
+Timestamps and dates are Asia/Shanghai local time (naive); ``recorded_at`` is the
+run's clock (``--now``), also Shanghai local. ``raw`` is the record exactly as
+delivered (a JSON line, or a CSV line); it is the only place a phone number may
+appear in clear: typed columns carry ``person_key`` = HMAC-SHA256(phone_key, phone).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SOURCES = ("roster", "meeting", "learning", "performance", "admin")
+
+ENVELOPE = [
+    pa.field("event_id", pa.string(), nullable=False),  # sha256 hex of source|entity|natural_key|version
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("entity", pa.string(), nullable=False),
+    pa.field("natural_key", pa.string(), nullable=False),
+    pa.field("record_time", pa.timestamp("us")),  # updated_at / approved_at / file date (Shanghai)
+    pa.field("recorded_at", pa.timestamp("us"), nullable=False),  # the run's clock (Shanghai)
+    pa.field("batch_id", pa.string(), nullable=False),
+    pa.field("source_file", pa.string(), nullable=False),  # file name, or api:<entity>:<page>
+    pa.field("source_position", pa.int64(), nullable=False),  # 1-based line (header = 1) or record index
+    pa.field("deleted", pa.bool_(), nullable=False),  # tombstone
+    pa.field("raw", pa.string()),
+]
+
+_ts = pa.timestamp("us")
+_dec = pa.decimal128(12, 2)
+
+ENTITIES: dict[tuple[str, str], list[pa.Field]] = {
+    # roster: events derived from consecutive snapshots, effective on the snapshot date
+    ("roster", "snapshot"): [
+        pa.field("snapshot_date", pa.date32()),
+        pa.field("persons", pa.int64()),
+    ],
+    ("roster", "member"): [
+        pa.field("member_id", pa.string()),
+        pa.field("effective_date", pa.date32()),
+        pa.field("change_kind", pa.string()),  # joined, status_changed, transferred, changed, left
+        pa.field("present", pa.bool_()),  # false: absent from the snapshot of effective_date
+        pa.field("employee_no", pa.string()),
+        pa.field("name", pa.string()),
+        pa.field("gender", pa.string()),
+        pa.field("person_key", pa.string()),  # keyed hash of phone
+        pa.field("branch_id", pa.string()),
+        pa.field("party_group", pa.string()),
+        pa.field("status", pa.string()),
+        pa.field("status_since", pa.date32()),
+    ],
+    ("roster", "branch"): [
+        pa.field("branch_id", pa.string()),
+        pa.field("effective_date", pa.date32()),
+        pa.field("present", pa.bool_()),
+        pa.field("branch_name", pa.string()),
+        pa.field("department_id", pa.string()),
+        pa.field("department_name", pa.string()),
+    ],
+    ("meeting", "meeting"): [
+        pa.field("meeting_id", pa.string()),
+        pa.field("branch_id", pa.string()),
+        pa.field("party_group", pa.string()),
+        pa.field("type", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("start_time", _ts),
+        pa.field("end_time", _ts),
+        pa.field("status", pa.string()),
+        pa.field("due_user_ids", pa.list_(pa.string())),
+        pa.field("updated_at", _ts),
+    ],
+    ("meeting", "attendance"): [
+        pa.field("record_id", pa.string()),
+        pa.field("meeting_id", pa.string()),
+        pa.field("user_id", pa.string()),
+        pa.field("mode", pa.string()),
+        pa.field("join_time", _ts),
+        pa.field("leave_time", _ts),
+        pa.field("updated_at", _ts),
+    ],
+    ("meeting", "leave"): [
+        pa.field("leave_id", pa.string()),
+        pa.field("meeting_id", pa.string()),
+        pa.field("user_id", pa.string()),
+        pa.field("reason", pa.string()),
+        pa.field("approved", pa.bool_()),
+        pa.field("updated_at", _ts),
+    ],
+    ("meeting", "service_record"): [
+        pa.field("record_id", pa.string()),
+        pa.field("user_id", pa.string()),
+        pa.field("kind", pa.string()),
+        pa.field("grid_id", pa.string()),
+        pa.field("start_time", _ts),
+        pa.field("end_time", _ts),
+        pa.field("verified", pa.bool_()),
+        pa.field("description", pa.string()),
+        pa.field("updated_at", _ts),
+    ],
+    ("learning", "points"): [
+        pa.field("person_key", pa.string()),
+        pa.field("points_date", pa.date32()),
+        pa.field("points", _dec),
+        pa.field("cumulative_points", _dec),
+        pa.field("export_date", pa.date32()),
+    ],
+    ("learning", "course"): [
+        pa.field("person_key", pa.string()),
+        pa.field("course_id", pa.string()),
+        pa.field("course_name", pa.string()),
+        pa.field("course_kind", pa.string()),  # completed (完成) or lectured (授课)
+        pa.field("course_date", pa.date32()),
+        pa.field("export_date", pa.date32()),
+    ],
+    ("performance", "kpi"): [
+        pa.field("employee_no", pa.string()),
+        pa.field("period", pa.string()),  # YYYY-MM
+        pa.field("kpi_score", _dec),
+        pa.field("rating", pa.string()),
+        pa.field("updated_at", _ts),
+    ],
+    ("admin", "item"): [
+        pa.field("item_id", pa.string()),
+        pa.field("employee_no", pa.string()),
+        pa.field("month", pa.string()),  # YYYY-MM
+        pa.field("kind", pa.string()),  # bonus, deduction, veto
+        pa.field("points", _dec),
+        pa.field("reason", pa.string()),
+        pa.field("approved_by", pa.string()),
+        pa.field("approved_at", _ts),
+        pa.field("status", pa.string()),  # approved, revoked
+    ],
+}
+
+QUARANTINE = pa.schema(
+    [
+        pa.field("batch_id", pa.string(), nullable=False),
+        pa.field("recorded_at", pa.timestamp("us"), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("entity", pa.string(), nullable=False),
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("source_position", pa.int64(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
+        pa.field("raw", pa.string()),
+    ]
+)
+
+QUARANTINE_REASONS = (
+    "bad_json",
+    "missing_field",
+    "bad_enum",
+    "bad_timestamp",
+    "bad_date",
+    "bad_number",
+    "out_of_range",
+    "end_before_start",
+    "negative_points",
+    "unknown_person",
+    "ambiguous_person",
+    "unknown_meeting",
+)
+# evaluated again on every run (by the dbt models), never stored as final
+REFERENCE_REASONS = ("unknown_person", "ambiguous_person", "unknown_meeting")
+
+FILES_LEDGER = pa.schema(
+    [
+        pa.field("sha256", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("file_name", pa.string(), nullable=False),
+        pa.field("batch_id", pa.string(), nullable=False),
+        pa.field("recorded_at", pa.timestamp("us"), nullable=False),
+        pa.field("rows", pa.int64()),
+    ]
+)
+
+WATERMARKS = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("entity", pa.string(), nullable=False),
+        pa.field("watermark", pa.string(), nullable=False),  # opaque per connector (ISO time)
+        pa.field("batch_id", pa.string(), nullable=False),
+        pa.field("recorded_at", pa.timestamp("us"), nullable=False),
+    ]
+)
+
+
+def entity_schema(source: str, entity: str) -> pa.Schema:
+    """Envelope + typed columns of one entity."""
+    return pa.schema(ENVELOPE + ENTITIES[(source, entity)])

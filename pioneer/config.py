@@ -1,0 +1,46 @@
+"""One configuration object, loaded once from flags, ``PIONEER_*`` environment and defaults.
+
+No other module reads the environment: they receive a :class:`Settings`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class Settings(BaseSettings):
+    """Pipeline configuration. Every field can be set as ``PIONEER_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="PIONEER_", extra="ignore")
+
+    home: Path = Field(Path("data/state"), description="Everything the pipeline keeps lives here.")
+    sources: Path = Field(Path("data/landing"), description="Landing directory of source extracts.")
+    now: dt.datetime | None = Field(None, description="The pipeline's clock (default: real time).")
+    phone_key: str = Field(
+        "pioneer-demo-phone-key",
+        description="Key of the keyed hash (HMAC-SHA256) that replaces phone numbers past ingestion.",
+    )
+    # live connectors (optional; file form is used when unset)
+    meeting_api_url: str | None = Field(None, description="Base URL of the meeting system API.")
+    meeting_api_token: str | None = Field(None, description="Bearer token of the meeting system API.")
+    performance_db_url: str | None = Field(None, description="SQLAlchemy URL of the performance DB.")
+    performance_overlap_minutes: int = Field(60, description="Overlap window of incremental KPI reads.")
+    hr_endpoint_url: str | None = Field(None, description="Optional HR endpoint receiving each export.")
+    hr_endpoint_token: str | None = Field(None, description="Bearer token of the HR endpoint.")
+    export_from: str | None = Field(None, description="First month (YYYY-MM) ever exported; unset = all.")
+    min_kpi_coverage: float = Field(0.90, description="Export gate: share of scored members with a KPI.")
+    dbt_target: str = Field("duckdb", description="dbt target: duckdb (default) or postgres.")
+
+    def clock(self) -> dt.datetime:
+        """The run's clock as an aware datetime in Asia/Shanghai."""
+        now = self.now or dt.datetime.now(dt.UTC)
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=SHANGHAI)
+        return now.astimezone(SHANGHAI)
