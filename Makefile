@@ -1,0 +1,39 @@
+# Pioneer Index pipeline. `make run` then `make test` on a fresh clone; see README.md.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+UV_VERSION := 0.13.8
+LANDING ?= data/landing
+HOME_DIR ?= data/state
+
+.PHONY: install run test lint lock clean
+
+install: $(STAMP)  ## create .venv from the lock file (quick no-op when nothing changed)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock
+	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
+	touch $(STAMP)
+
+lock:  ## re-resolve requirements.lock after changing pyproject.toml
+	$(VENV)/bin/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+run: install  ## generate the demo organisation (once) and run the nightly job on it
+	test -f $(LANDING)/.generated || { $(VENV)/bin/pioneer demo-data --out $(LANDING) --seed 1 && touch $(LANDING)/.generated; }
+	$(VENV)/bin/pioneer run --sources $(LANDING) --home $(HOME_DIR)
+	@echo "warehouse: $(HOME_DIR)/warehouse.duckdb (schema marts; open read-only)"
+	@echo "exports:   $(HOME_DIR)/exports/hr/"
+	@echo "status:    $(VENV)/bin/pioneer status --home $(HOME_DIR)"
+
+test: install  ## the whole test suite
+	$(VENV)/bin/pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs

@@ -1,0 +1,185 @@
+"""``pioneer``: the command line of the nightly job (see shared spec outputs.md).
+
+Exit status: 0 done; 2 bad usage or configuration; 3 a validation gate failed
+(nothing was published); 1 any other failure, reported in one line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from pioneer.config import Settings
+
+app = typer.Typer(
+    help="Pioneer Index (先锋指数) pipeline: ingest → dbt → validate → publish.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_FAILED, EXIT_USAGE, EXIT_VALIDATION = 1, 2, 3
+
+HomeOpt = Annotated[
+    Path,
+    typer.Option(
+        "--home",
+        envvar="PIONEER_HOME",
+        help="Directory holding everything the pipeline keeps: events, quarantine, warehouse, exports.",
+    ),
+]
+
+
+def fail(code: int, message: str) -> None:
+    typer.echo(f"pioneer: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_from(**flags) -> Settings:
+    """Flags win over PIONEER_* environment variables, which win over defaults."""
+    try:
+        return Settings(**{k: v for k, v in flags.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(EXIT_USAGE, f"bad configuration: {'.'.join(map(str, first['loc']))}: {first['msg']}")
+        raise AssertionError("unreachable") from exc
+
+
+@app.command("demo-data")
+def demo_data(
+    out: Annotated[Path, typer.Option(help="Landing directory to write (created if missing).")],
+    members: Annotated[
+        int, typer.Option(min=1, max=50_000, help="Party members (probationary + full).")
+    ] = 511,
+    months: Annotated[int, typer.Option(min=1, max=60, help="Complete months of activity.")] = 13,
+    end: Annotated[
+        str | None,
+        typer.Option(help="YYYY-MM; activity ends with the month before it (default: this month)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 1,
+) -> None:
+    """Generate a deterministic demo organisation's landing directory (the formats of sources.md)."""
+    if end is not None and not _is_month(end):
+        fail(EXIT_USAGE, f"--end must be YYYY-MM, got {end!r}")
+    from pioneer.demo import generate
+
+    counts = generate(out, members=members, months=months, end=end, seed=seed)
+    typer.echo(f"demo organisation written to {out}")
+    typer.echo(json.dumps(counts, ensure_ascii=False))
+
+
+@app.command()
+def run(
+    sources: Annotated[
+        Path,
+        typer.Option(envvar="PIONEER_SOURCES", help="Landing directory of source extracts (see sources.md)."),
+    ],
+    home: HomeOpt,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            envvar="PIONEER_NOW",
+            help="The pipeline's clock, ISO 8601 (default: real time). It stamps what this run "
+            "records and decides which exports are due.",
+        ),
+    ] = None,
+) -> None:
+    """The nightly job: ingest what is new, build the marts, validate, publish due exports."""
+    settings = settings_from(sources=sources, home=home, now=now)
+    if not settings.sources.is_dir():
+        fail(EXIT_USAGE, f"--sources {settings.sources} is not a directory")
+    from pioneer.run import nightly
+
+    try:
+        summary = nightly(settings)
+    except Exception as exc:  # one line that says what failed and where to look
+        fail(EXIT_FAILED, f"run failed: {type(exc).__name__}: {exc}")
+    print_summary(summary)
+
+
+def print_summary(summary) -> None:
+    ingest = summary.ingest
+    typer.echo("events added per source:")
+    for source, n in sorted(ingest.get("events_added", {}).items()):
+        typer.echo(f"  {source:<12} {n:>10,}")
+    typer.echo("quarantined rows per source and reason:")
+    quarantined = ingest.get("quarantined", {})
+    if not any(quarantined.values()):
+        typer.echo("  none")
+    for source, reasons in sorted(quarantined.items()):
+        for reason, n in sorted(reasons.items()):
+            typer.echo(f"  {source:<12} {reason:<18} {n:>8,}")
+    months = summary.transform.get("months_rebuilt", [])
+    typer.echo(f"months rebuilt: {', '.join(months) if months else 'none'}")
+    typer.echo(f"warehouse: {summary.warehouse}")
+    typer.echo(f"exports: {summary.exports_dir}")
+    if summary.stages_not_built:
+        typer.echo(f"not built yet: {', '.join(summary.stages_not_built)}")
+
+
+@app.command()
+def explain(
+    home: HomeOpt,
+    employee_no: Annotated[
+        str, typer.Option("--employee-no", help="Employee number (工号), e.g. SG3701234.")
+    ],
+    month: Annotated[str, typer.Option(help="Month YYYY-MM.")],
+) -> None:
+    """Print a member month's points ledger, ending in the index and grade."""
+    if not _is_month(month):
+        fail(EXIT_USAGE, f"--month must be YYYY-MM, got {month!r}")
+    from pioneer.explain import LedgerNotFound, explain_member_month
+
+    settings = settings_from(home=home)
+    try:
+        typer.echo(explain_member_month(settings, employee_no, month))
+    except LedgerNotFound as exc:
+        fail(EXIT_FAILED, str(exc))
+
+
+@app.command()
+def status(
+    home: HomeOpt,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Where a home stands: events, quarantine, published exports, the last run."""
+    from pioneer.status import home_status
+
+    settings = settings_from(home=home)
+    if not settings.home.is_dir():
+        fail(EXIT_USAGE, f"no pipeline home at {settings.home}")
+    report = home_status(settings)
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, default=str))
+        return
+    typer.echo(f"events: {report['events']['total']:,}")
+    for source, n in report["events"]["by_source"].items():
+        typer.echo(f"  {source:<12} {n:>10,}")
+    typer.echo(f"quarantine: {report['quarantine']['total']:,}")
+    for reason, n in report["quarantine"]["by_reason"].items():
+        typer.echo(f"  {reason:<18} {n:>8,}")
+    typer.echo(f"exports: {len(report['exports'])}")
+    for export in report["exports"]:
+        typer.echo(f"  {export['period']} v{export['version']} {export['rows']} rows {export['path']}")
+    last = report["last_run"]
+    typer.echo(f"last run: {last['started_at']} {last['status']}" if last else "last run: none")
+
+
+def _is_month(value: str) -> bool:
+    import re
+
+    return re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value) is not None
+
+
+def main() -> None:
+    """Console entry point: any unexpected error becomes one line and exit 1, not a traceback."""
+    try:
+        app()
+    except Exception as exc:
+        typer.echo(f"pioneer: failed: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_FAILED)

@@ -1,0 +1,77 @@
+"""``pioneer status``: where a home stands, read without disturbing a running job.
+
+Reads only immutable event/quarantine files, published manifests, run records and the
+published warehouse (read-only), so it is safe while the nightly job runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import duckdb
+
+from ingest.schema import SOURCES
+from pioneer.config import Settings
+from pioneer.runs import last_run
+from pioneer.transform import warehouse_path
+
+
+def _count_rows(con: duckdb.DuckDBPyConnection, pattern: str) -> int:
+    return con.execute(f"select count(*) from read_parquet('{pattern}', union_by_name=true)").fetchone()[0]
+
+
+def home_status(settings: Settings) -> dict:
+    home = settings.home
+    con = duckdb.connect()
+    events = {
+        s: _count_rows(con, f"{home}/events/{s}/*/*.parquet")
+        if list((home / "events" / s).glob("*/*.parquet"))
+        else 0
+        for s in SOURCES
+    }
+    by_source: Counter = Counter()
+    by_reason: Counter = Counter()
+    for source in SOURCES:
+        if list((home / "quarantine" / source).glob("*.parquet")):
+            rows = con.execute(
+                f"select reason, count(*) from read_parquet('{home}/quarantine/{source}/*.parquet') group by reason"
+            ).fetchall()
+            for reason, n in rows:
+                by_source[source] += n
+                by_reason[reason] += n
+    warehouse = warehouse_path(settings)
+    if warehouse.exists():
+        with duckdb.connect(str(warehouse), read_only=True) as wh:
+            has_refs = wh.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'audit' and table_name = 'quarantine_references'"
+            ).fetchone()[0]
+            if has_refs:
+                for source, reason, n in wh.execute(
+                    "select source, reason, count(*) from audit.quarantine_references group by all"
+                ).fetchall():
+                    by_source[source] += n
+                    by_reason[reason] += n
+    exports = []
+    for manifest in sorted((home / "exports" / "hr").glob("*/*.manifest.json")):
+        data = json.loads(manifest.read_text())
+        csv = manifest.with_name(manifest.name.replace(".manifest.json", ".csv"))
+        exports.append(
+            {
+                "period": data["period"],
+                "version": data["version"],
+                "path": str(csv),
+                "rows": data["row_count"],
+            }
+        )
+    return {
+        "events": {"total": sum(events.values()), "by_source": events},
+        "quarantine": {
+            "total": sum(by_source.values()),
+            "by_source": {s: by_source.get(s, 0) for s in SOURCES},
+            "by_reason": dict(sorted(by_reason.items())),
+        },
+        "exports": exports,
+        "last_run": last_run(settings),
+    }

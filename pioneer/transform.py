@@ -1,0 +1,104 @@
+"""Transform stage: run the dbt project over the event store, build elsewhere, publish in one step.
+
+The published warehouse ``HOME/warehouse.duckdb`` is never written in place: dbt builds a
+copy under ``HOME/build/`` and, when every model and test passed, the copy replaces the
+published file with one atomic rename. Analysts holding the old file open keep reading a
+complete (older) warehouse; nobody ever sees a half-built mart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pioneer.config import Settings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+
+
+class TransformError(RuntimeError):
+    """dbt failed; the message names the failing nodes and the log to read."""
+
+
+@dataclass
+class TransformSummary:
+    models: int = 0
+    tests: int = 0
+    months_rebuilt: list[str] = field(default_factory=list)
+    log_path: str = ""
+
+
+def warehouse_path(settings: Settings) -> Path:
+    return settings.home / "warehouse.duckdb"
+
+
+def dbt_env(settings: Settings, warehouse: Path) -> dict[str, str]:
+    """Environment of a dbt invocation: the home it reads and the warehouse it writes."""
+    env = dict(os.environ)
+    env.update(
+        PIONEER_HOME=str(settings.home.resolve()),
+        PIONEER_WAREHOUSE_PATH=str(warehouse.resolve()),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    return env
+
+
+def run_dbt(settings: Settings, args: list[str], warehouse: Path) -> list[dict]:
+    """Run one dbt command; return its run results, raise TransformError on failure."""
+    work = settings.home / "dbt"
+    target, logs = work / "target", work / "logs"
+    dbt = Path(sys.executable).parent / "dbt"
+    clock = settings.clock().replace(tzinfo=None).isoformat(timespec="seconds")
+    cmd = [
+        str(dbt), *args,
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(PROJECT_DIR),
+        "--target", settings.dbt_target,
+        "--target-path", str(target),
+        "--log-path", str(logs),
+        "--vars", json.dumps({"now": clock}),
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, env=dbt_env(settings, warehouse), capture_output=True, text=True)
+    (work / "last_output.log").parent.mkdir(parents=True, exist_ok=True)
+    (work / "last_output.log").write_text(proc.stdout + proc.stderr)
+    results_file = target / "run_results.json"
+    results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
+    if proc.returncode != 0:
+        failed = [r["unique_id"] for r in results if r["status"] in ("error", "fail")]
+        where = ", ".join(failed[:5]) or "see the log"
+        raise TransformError(f"dbt {args[0]} failed ({where}); log: {work / 'last_output.log'}")
+    return results
+
+
+def build(settings: Settings, full_refresh: bool = False) -> TransformSummary:
+    """Build every model and run every dbt test on a copy, then publish the copy atomically."""
+    published = warehouse_path(settings)
+    staging_dir = settings.home / "build"
+    staging_dir.mkdir(parents=True, exist_ok=True)
+    candidate = staging_dir / "warehouse.duckdb"
+    candidate.unlink(missing_ok=True)
+    if published.exists() and not full_refresh:
+        shutil.copyfile(published, candidate)
+    args = ["build"] + (["--full-refresh"] if full_refresh else [])
+    results = run_dbt(settings, args, candidate)
+    os.replace(candidate, published)
+    return TransformSummary(
+        models=sum(1 for r in results if r["unique_id"].startswith(("model.", "seed."))),
+        tests=sum(1 for r in results if r["unique_id"].startswith(("test.", "unit_test."))),
+        months_rebuilt=rebuilt_months(published),
+        log_path=str(settings.home / "dbt" / "last_output.log"),
+    )
+
+
+def rebuilt_months(warehouse: Path) -> list[str]:
+    """Months present in the member index after this build (every build rebuilds all of them)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        sql = "select distinct month from marts.fct_member_index_monthly order by month"
+        return [row[0] for row in con.execute(sql).fetchall()]
