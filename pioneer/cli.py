@@ -93,10 +93,12 @@ def run(
     settings = settings_from(sources=sources, home=home, now=now)
     if not settings.sources.is_dir():
         fail(EXIT_USAGE, f"--sources {settings.sources} is not a directory")
-    from pioneer.run import nightly
+    from pioneer.run import GateFailed, nightly
 
     try:
         summary = nightly(settings)
+    except GateFailed as exc:
+        fail(EXIT_VALIDATION, f"validation gate failed, nothing published for those months: {exc}")
     except Exception as exc:  # one line that says what failed and where to look
         fail(EXIT_FAILED, f"run failed: {type(exc).__name__}: {exc}")
     print_summary(summary)
@@ -117,7 +119,13 @@ def print_summary(summary) -> None:
     months = summary.transform.get("months_rebuilt", [])
     typer.echo(f"months rebuilt: {', '.join(months) if months else 'none'}")
     typer.echo(f"warehouse: {summary.warehouse}")
-    typer.echo(f"exports: {summary.exports_dir}")
+    published = [e for e in summary.exports if e["action"] == "published"]
+    typer.echo(f"exports published: {len(published)}")
+    for export in published:
+        typer.echo(f"  {export['period']} v{export['version']} {export['rows']:>6} rows {export['path']}")
+    typer.echo(f"exports folder: {summary.exports_dir}")
+    if summary.data_docs:
+        typer.echo(f"data docs: {summary.data_docs}")
     if summary.stages_not_built:
         typer.echo(f"not built yet: {', '.join(summary.stages_not_built)}")
 

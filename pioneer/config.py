@@ -35,7 +35,13 @@ class Settings(BaseSettings):
     hr_endpoint_url: str | None = Field(None, description="Optional HR endpoint receiving each export.")
     hr_endpoint_token: str | None = Field(None, description="Bearer token of the HR endpoint.")
     export_from: str | None = Field(None, description="First month (YYYY-MM) ever exported; unset = all.")
-    min_kpi_coverage: float = Field(0.90, description="Export gate: share of scored members with a KPI.")
+    # Overrides of the rules seed (dbt_project/seeds/rules.csv), which holds the defaults.
+    min_kpi_coverage: float | None = Field(
+        None, ge=0, le=1, description="Export gate: share of scored members with a KPI (default: rules)."
+    )
+    export_day: int | None = Field(
+        None, ge=1, le=28, description="Day of M+1 from which month M is exported (default: rules)."
+    )
     dbt_target: str = Field("duckdb", description="dbt target: duckdb (default) or postgres.")
 
     def clock(self) -> dt.datetime:

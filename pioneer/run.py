@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from exports.hr import publish_due_exports
 from ingest.run import IngestSummary, ingest_all
 from pioneer.config import Settings
 from pioneer.runs import RunSummary, write_run_record
-from pioneer.transform import TransformSummary, build
+from pioneer.transform import TransformSummary, build, warehouse_path
+
+
+class GateFailed(RuntimeError):
+    """A validation gate failed: the month(s) named were not published (exit 3)."""
 
 
 def nightly(settings: Settings) -> RunSummary:
@@ -22,9 +27,20 @@ def nightly(settings: Settings) -> RunSummary:
         summary.ingest = ingested.model_dump() if hasattr(ingested, "model_dump") else asdict(ingested)
         transformed: TransformSummary = build(settings)
         summary.transform = asdict(transformed)
-        summary.warehouse = str(settings.home / "warehouse.duckdb")
+        summary.warehouse = str(warehouse_path(settings))
         summary.exports_dir = str(settings.home / "exports" / "hr")
+        published = publish_due_exports(settings, warehouse_path(settings))
+        summary.exports = [asdict(m) for m in published.months]
+        summary.data_docs = published.data_docs
+        if published.failed:
+            summary.status = "validation_failed"
+            reports = ", ".join(m.failure_report for m in published.failed)
+            raise GateFailed(
+                f"export validation failed for {', '.join(m.period for m in published.failed)}; see {reports}"
+            )
         summary.status = "success"
+    except GateFailed:
+        raise
     except Exception:
         summary.status = "failed"
         raise

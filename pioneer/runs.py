@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pioneer.config import Settings
 
-NOT_BUILT_YET = ("validate", "publish")
+NOT_BUILT_YET = ("validate: source and mart suites", "publish: HTTP delivery to HR")
 
 
 @dataclass
@@ -18,6 +18,8 @@ class RunSummary:
     status: str = "running"
     ingest: dict = field(default_factory=dict)
     transform: dict = field(default_factory=dict)
+    exports: list[dict] = field(default_factory=list)
+    data_docs: str | None = None
     stages_not_built: list[str] = field(default_factory=lambda: list(NOT_BUILT_YET))
     warehouse: str = ""
     exports_dir: str = ""

@@ -1,0 +1,1 @@
+"""Great Expectations gates: suites stored as files here, validated on DataFrames."""

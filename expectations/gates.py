@@ -1,0 +1,105 @@
+"""Run the repository's Great Expectations suites on DataFrames; keep results and Data Docs under HOME.
+
+Suites are JSON files in ``expectations/suites/`` (the repo is their home); numbers that
+belong to the rules or to the month (cut-offs, expected row counts) are suite parameters
+(``{"$PARAMETER": name}``) passed at validation time. The GX file context lives at
+``HOME/gx`` so validation results and Data Docs of a home stay in that home.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+SUITES_DIR = Path(__file__).resolve().parent / "suites"
+MAX_OFFENDING_ROWS = 20
+
+
+@dataclass
+class Failure:
+    expectation: str
+    rule: str
+    kwargs: dict
+    unexpected_count: int | None
+    offending_rows: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class GateResult:
+    suite: str
+    passed: bool
+    failures: list[Failure]
+    docs_index: str | None
+
+
+def load_suite(name: str) -> dict:
+    return json.loads((SUITES_DIR / f"{name}.json").read_text())
+
+
+def _quiet_gx() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+
+
+def validate_frame(
+    home: Path, suite_name: str, frame: pd.DataFrame, parameters: dict, run_name: str
+) -> GateResult:
+    """Validate ``frame`` with suite ``suite_name``; build Data Docs; return failures with rows."""
+    _quiet_gx()
+    import great_expectations as gx
+
+    context = gx.get_context(mode="file", project_root_dir=str(home))
+    spec = load_suite(suite_name)
+    suite = context.suites.add_or_update(gx.ExpectationSuite(**spec))
+    source = context.data_sources.add_or_update_pandas("frames")
+    asset = next((a for a in source.assets if a.name == suite_name), None) or source.add_dataframe_asset(
+        suite_name
+    )
+    batch_def = next((b for b in asset.batch_definitions if b.name == "whole"), None)
+    batch_def = batch_def or asset.add_batch_definition_whole_dataframe("whole")
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=f"{suite_name}_{run_name}", data=batch_def, suite=suite)
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"gate_{suite_name}",
+            validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            result_format={"result_format": "COMPLETE"},
+        )
+    )
+    outcome = checkpoint.run(
+        batch_parameters={"dataframe": frame},
+        expectation_parameters=parameters,
+        run_id=gx.RunIdentifier(run_name=run_name),
+    )
+    failures = []
+    for run_result in outcome.run_results.values():
+        for result in run_result.results:
+            if result.success:
+                continue
+            config = result.expectation_config
+            indexes = (result.result or {}).get("unexpected_index_list") or []
+            rows = frame.iloc[[i for i in indexes if isinstance(i, int)][:MAX_OFFENDING_ROWS]]
+            failures.append(
+                Failure(
+                    expectation=config.type,
+                    rule=(config.meta or {}).get("rule", ""),
+                    kwargs={k: v for k, v in config.kwargs.items() if k not in ("batch_id",)},
+                    unexpected_count=(result.result or {}).get("unexpected_count"),
+                    offending_rows=json.loads(rows.to_json(orient="records", force_ascii=False)),
+                )
+            )
+    sites = context.get_docs_sites_urls()
+    return GateResult(
+        suite=suite_name,
+        passed=outcome.success,
+        failures=failures,
+        docs_index=sites[0]["site_url"] if sites else None,
+    )

@@ -1,0 +1,1 @@
+"""Publication of validated, versioned files to HR (write → audit → publish)."""

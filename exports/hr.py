@@ -1,0 +1,288 @@
+"""HR export (绩效挂钩 feed): write → audit → publish, versioned, never rewritten.
+
+Month M is due on the first run whose Shanghai date is on or after its export day
+(day ``export_day`` of M+1). After v1, every run up to and including the export day of
+M+``restatement_months`` recomputes M and publishes vN+1 only when some row changed.
+A version is written to ``HOME/exports/_staging``, validated with the GX suites, and only
+then moved into ``HOME/exports/hr/YYYY-MM/`` (CSV first, manifest last: a version exists
+once its manifest does). A failing month leaves the HR folder untouched and writes a
+failure report naming the expectation and the offending rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from expectations.gates import GateResult, validate_frame
+from pioneer.config import Settings
+
+COLUMNS = [
+    "employee_no",
+    "period",
+    "pioneer_index",
+    "grade",
+    "performance_coefficient",
+    "rule_version",
+    "export_version",
+]
+SUITES = ("hr_export", "hr_export_kpi_coverage")
+
+
+@dataclass
+class MonthOutcome:
+    period: str
+    action: str  # published, unchanged, failed
+    version: int | None = None
+    path: str | None = None
+    rows: int = 0
+    changed_employee_nos: list[str] = field(default_factory=list)
+    failure_report: str | None = None
+
+
+@dataclass
+class PublishSummary:
+    months: list[MonthOutcome] = field(default_factory=list)
+    data_docs: str | None = None
+
+    @property
+    def failed(self) -> list[MonthOutcome]:
+        return [m for m in self.months if m.action == "failed"]
+
+    @property
+    def published(self) -> list[MonthOutcome]:
+        return [m for m in self.months if m.action == "published"]
+
+
+def hr_dir(home: Path) -> Path:
+    return home / "exports" / "hr"
+
+
+def month_start(period: str) -> dt.date:
+    year, month = map(int, period.split("-"))
+    return dt.date(year, month, 1)
+
+
+def add_months(period: str, n: int) -> str:
+    start = month_start(period)
+    index = start.year * 12 + start.month - 1 + n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def export_date(period: str, export_day: int) -> dt.date:
+    """The export day of month M: day ``export_day`` of M+1."""
+    return month_start(add_months(period, 1)).replace(day=export_day)
+
+
+def latest_manifest(home: Path, period: str) -> dict | None:
+    manifests = [json.loads(p.read_text()) for p in (hr_dir(home) / period).glob("*.manifest.json")]
+    return max(manifests, key=lambda m: m["version"]) if manifests else None
+
+
+def rules_in_force(con: duckdb.DuckDBPyConnection, period: str) -> dict:
+    """The rule version in force at the first day of the month (the rules seed)."""
+    cursor = con.execute(
+        "select * from staging.rules where effective_from <= ? order by effective_from desc limit 1",
+        [month_start(period)],
+    )
+    names = [d[0] for d in cursor.description]
+    return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def month_rows(con: duckdb.DuckDBPyConnection, period: str) -> pd.DataFrame:
+    return con.execute(
+        "select employee_no, month as period, index_score as pioneer_index, grade, "
+        "performance_coefficient, rule_version, kpi_missing "
+        "from marts.fct_member_index_monthly where month = ? order by employee_no",
+        [period],
+    ).df()
+
+
+def _fmt(value) -> str:
+    return f"{Decimal(str(value)):.2f}"
+
+
+def render_csv(rows: pd.DataFrame, version: int) -> bytes:
+    """UTF-8 without BOM, comma, LF, header; scores with 2 decimals."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for r in rows.itertuples(index=False):
+        writer.writerow(
+            [
+                r.employee_no,
+                r.period,
+                _fmt(r.pioneer_index),
+                r.grade,
+                _fmt(r.performance_coefficient),
+                r.rule_version,
+                version,
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def read_export(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"employee_no": str, "period": str, "grade": str, "rule_version": str})
+
+
+def _row_key(frame: pd.DataFrame) -> dict[str, tuple]:
+    return {
+        r.employee_no: (_fmt(r.pioneer_index), r.grade, _fmt(r.performance_coefficient), r.rule_version)
+        for r in frame.itertuples(index=False)
+    }
+
+
+def changed_employees(previous: pd.DataFrame, current: pd.DataFrame) -> list[str]:
+    """Employees whose row was added, removed or changed."""
+    old, new = _row_key(previous), _row_key(current)
+    return sorted(e for e in old.keys() | new.keys() if old.get(e) != new.get(e))
+
+
+def gate_parameters(
+    con: duckdb.DuckDBPyConnection, period: str, rules: dict, settings: Settings, version: int
+) -> dict:
+    known = [
+        r[0]
+        for r in con.execute(
+            "select distinct employee_no from marts.dim_member where employee_no is not null"
+        ).fetchall()
+    ]
+    scored = con.execute(
+        "select count(*) from marts.fct_member_index_monthly where month = ?", [period]
+    ).fetchone()[0]
+    coefficients = {
+        "PIONEER": rules["coef_pioneer"],
+        "QUALIFIED": rules["coef_qualified"],
+        "WARNING": rules["coef_warning"],
+        "LAGGING": rules["coef_lagging"],
+    }
+    return {
+        "scored_members": scored,
+        "known_employee_nos": known,
+        "periods": [period],
+        "index_min": float(rules["index_min"]),
+        "index_max": float(rules["index_max"]),
+        "grade_pioneer_min": float(rules["grade_pioneer_min"]),
+        "grade_qualified_min": float(rules["grade_qualified_min"]),
+        "grade_warning_min": float(rules["grade_warning_min"]),
+        "non_pioneer_share_min": 1 - float(rules["pioneer_share"]),
+        "grade_coefficients": [[g, float(c)] for g, c in coefficients.items()],
+        "rule_versions": [rules["rule_version"]],
+        "export_versions": [version],
+        "min_kpi_coverage": settings.min_kpi_coverage
+        if settings.min_kpi_coverage is not None
+        else float(rules["min_kpi_coverage"]),
+    }
+
+
+def _publish_month(
+    settings: Settings, con: duckdb.DuckDBPyConnection, period: str, rules: dict, run_name: str
+) -> tuple[MonthOutcome, str | None]:
+    home = settings.home
+    rows = month_rows(con, period)
+    previous = latest_manifest(home, period)
+    version = previous["version"] + 1 if previous else 1
+    changed: list[str] = []
+    if previous:
+        previous_csv = hr_dir(home) / period / f"pioneer_index_{period}_v{previous['version']}.csv"
+        changed = changed_employees(read_export(previous_csv), rows)
+        if not changed:
+            return MonthOutcome(period, "unchanged", previous["version"]), None
+    name = f"pioneer_index_{period}_v{version}"
+    staging = home / "exports" / "_staging" / name
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    payload = render_csv(rows, version)
+    (staging / f"{name}.csv").write_bytes(payload)
+
+    staged = read_export(staging / f"{name}.csv")  # audit what will be published, as written
+    parameters = gate_parameters(con, period, rules, settings, version)
+    coverage_frame = rows[["employee_no", "kpi_missing"]].reset_index(drop=True)
+    results: list[GateResult] = [
+        validate_frame(home, "hr_export", staged, parameters, f"{run_name}_{name}"),
+        validate_frame(home, "hr_export_kpi_coverage", coverage_frame, parameters, f"{run_name}_{name}"),
+    ]
+    docs = results[-1].docs_index
+    if not all(r.passed for r in results):
+        report = home / "exports" / "failures" / f"{name}_{run_name}.json"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(
+            json.dumps(
+                {
+                    "period": period,
+                    "version": version,
+                    "run": run_name,
+                    "data_docs": docs,
+                    "failures": [asdict(f) | {"suite": r.suite} for r in results for f in r.failures],
+                },
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+        )
+        shutil.rmtree(staging)
+        return MonthOutcome(period, "failed", version, failure_report=str(report)), docs
+
+    manifest = {
+        "period": period,
+        "version": version,
+        "created_at": settings.clock().isoformat(timespec="seconds"),
+        "row_count": len(rows),
+        "sha256": hashlib.sha256(payload).hexdigest(),
+        "rule_version": rules["rule_version"],
+        "validation": {"suites": list(SUITES), "passed": True},
+        "supersedes": previous["version"] if previous else None,
+        "changed_employee_nos": changed,
+        "kpi_missing_employee_nos": sorted(rows.loc[rows["kpi_missing"], "employee_no"].tolist()),
+    }
+    (staging / f"{name}.manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    target = hr_dir(home) / period
+    target.mkdir(parents=True, exist_ok=True)
+    for suffix in (".csv", ".manifest.json"):  # the manifest last: a version exists once it does
+        destination = target / f"{name}{suffix}"
+        if destination.exists():
+            raise FileExistsError(f"refusing to rewrite published {destination}")
+        os.replace(staging / f"{name}{suffix}", destination)
+    staging.rmdir()
+    return MonthOutcome(period, "published", version, str(target / f"{name}.csv"), len(rows), changed), docs
+
+
+def publish_due_exports(settings: Settings, warehouse: Path) -> PublishSummary:
+    """Publish every due month and every restatement; never touch a published file."""
+    today = settings.clock().date()
+    run_name = settings.clock().strftime("%Y%m%dT%H%M%S")
+    summary = PublishSummary()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        months = [
+            r[0]
+            for r in con.execute(
+                "select distinct month from marts.fct_member_index_monthly order by 1"
+            ).fetchall()
+        ]
+        for period in months:
+            if settings.export_from and period < settings.export_from:
+                continue
+            rules = rules_in_force(con, period)
+            day = settings.export_day or int(rules["export_day"])
+            if today < export_date(period, day):
+                continue
+            if latest_manifest(settings.home, period) and today > export_date(
+                add_months(period, int(rules["restatement_months"])), day
+            ):
+                continue  # the restatement window is over: M stays as published
+            outcome, docs = _publish_month(settings, con, period, rules, run_name)
+            summary.months.append(outcome)
+            summary.data_docs = docs or summary.data_docs
+    return summary

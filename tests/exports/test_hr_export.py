@@ -1,0 +1,152 @@
+"""HR export nights played with the clock: v1, quiet night, restatement, failing gate, window end."""
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from exports.hr import export_date, publish_due_exports
+from pioneer.config import Settings
+
+RULES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "rules.csv"
+
+
+def make_warehouse(path: Path, rows: list[tuple]) -> Path:
+    """A warehouse with the tables the export reads: rules seed, dim_member, member index."""
+    path.unlink(missing_ok=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema staging; create schema marts")
+        con.execute(f"create table staging.rules as select * from read_csv('{RULES_SEED}', header=true)")
+        con.execute("create table marts.dim_member (member_id varchar, employee_no varchar)")
+        con.execute(
+            "insert into marts.dim_member select 'M' || i, 'SG' || lpad(i::varchar, 7, '0') from range(1, 40) t(i)"
+        )
+        con.execute(
+            "create table marts.fct_member_index_monthly (employee_no varchar, month varchar, index_score decimal(5,2), "
+            "grade varchar, performance_coefficient decimal(3,2), rule_version varchar, kpi_missing boolean)"
+        )
+        con.executemany("insert into marts.fct_member_index_monthly values (?, ?, ?, ?, ?, 'v1', ?)", rows)
+    return path
+
+
+def month_of(period: str, n: int = 20, pioneers: int = 2, kpi_missing: int = 1) -> list[tuple]:
+    rows = []
+    for i in range(1, n + 1):
+        if i <= pioneers:
+            score, grade, coef = 95.5, "PIONEER", 1.05
+        elif i <= n - 2:
+            score, grade, coef = 80.25, "QUALIFIED", 1.00
+        elif i == n - 1:
+            score, grade, coef = 65.0, "WARNING", 0.95
+        else:
+            score, grade, coef = 0, "LAGGING", 0.90
+        rows.append((f"SG{i:07d}", period, score, grade, coef, i <= kpi_missing))
+    return rows
+
+
+def night(home: Path, warehouse: Path, now: str):
+    return publish_due_exports(Settings(home=home, now=now), warehouse)
+
+
+@pytest.fixture
+def home(tmp_path):
+    return tmp_path / "home"
+
+
+def test_export_day_is_day_5_of_next_month():
+    assert str(export_date("2026-10", 5)) == "2026-11-05"
+    assert str(export_date("2026-12", 5)) == "2027-01-05"
+
+
+def test_first_publication_quiet_night_restatement_and_window_end(tmp_path, home):
+    wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-09") + month_of("2026-10"))
+
+    before = night(home, wh, "2026-11-04T23:00:00+08:00")  # Oct not due yet; Sep is
+    assert [(m.period, m.action, m.version) for m in before.months] == [("2026-09", "published", 1)]
+
+    first = night(home, wh, "2026-11-05T01:30:00+08:00")
+    assert [(m.period, m.action) for m in first.months] == [
+        ("2026-09", "unchanged"),
+        ("2026-10", "published"),
+    ]
+    folder = home / "exports" / "hr" / "2026-10"
+    csv_path, manifest_path = (
+        folder / "pioneer_index_2026-10_v1.csv",
+        folder / "pioneer_index_2026-10_v1.manifest.json",
+    )
+    raw = csv_path.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf") and b"\r\n" not in raw
+    lines = raw.decode().splitlines()
+    assert (
+        lines[0]
+        == "employee_no,period,pioneer_index,grade,performance_coefficient,rule_version,export_version"
+    )
+    assert lines[1] == "SG0000001,2026-10,95.50,PIONEER,1.05,v1,1"
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["sha256"] == hashlib.sha256(raw).hexdigest()
+    assert (
+        manifest["row_count"] == 20
+        and manifest["supersedes"] is None
+        and manifest["changed_employee_nos"] == []
+    )
+    assert manifest["kpi_missing_employee_nos"] == ["SG0000001"]
+    assert manifest["validation"] == {"suites": ["hr_export", "hr_export_kpi_coverage"], "passed": True}
+
+    quiet = night(home, wh, "2026-11-06T01:30:00+08:00")
+    assert quiet.published == []
+    again = night(home, wh, "2026-11-06T01:30:00+08:00")  # the same night twice
+    assert again.published == []
+
+    changed = month_of("2026-10")
+    changed[4] = ("SG0000005", "2026-10", 81.00, "QUALIFIED", 1.00, False)  # a late event
+    changed[0] = ("SG0000001", "2026-10", 95.50, "PIONEER", 1.05, False)  # its KPI arrived
+    wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-09") + changed)
+    restated = night(home, wh, "2026-11-07T01:30:00+08:00")
+    assert [(m.period, m.version) for m in restated.published] == [("2026-10", 2)]
+    v2 = json.loads((folder / "pioneer_index_2026-10_v2.manifest.json").read_text())
+    # kpi_missing is not an export column: only SG0000005's row changed
+    assert v2["supersedes"] == 1 and v2["changed_employee_nos"] == ["SG0000005"]
+    assert v2["kpi_missing_employee_nos"] == []
+    assert csv_path.read_bytes() == raw  # v1 never rewritten
+
+    wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-09", n=19) + changed)
+    late = night(home, wh, "2027-01-06T01:30:00+08:00")  # past Sep's window (export day of Dec = Jan 5)
+    assert all(m.period != "2026-09" for m in late.months)
+
+
+def test_failing_gate_publishes_nothing_and_names_expectation_and_rows(tmp_path, home):
+    bad = month_of("2026-10")
+    bad[3] = ("SG0000004", "2026-10", 50.0, "QUALIFIED", 1.00, False)  # grade inconsistent with index
+    good_sep = month_of("2026-09")
+    wh = make_warehouse(tmp_path / "w.duckdb", good_sep + bad)
+    summary = night(home, wh, "2026-11-05T02:00:00+08:00")
+    assert [(m.period, m.action) for m in summary.months] == [("2026-09", "published"), ("2026-10", "failed")]
+    assert not (home / "exports" / "hr" / "2026-10").exists()
+    assert not any((home / "exports" / "_staging").iterdir())
+    report = json.loads(Path(summary.failed[0].failure_report).read_text())
+    failing = [f for f in report["failures"] if f["rule"].startswith("QUALIFIED")]
+    assert failing and failing[0]["offending_rows"][0]["employee_no"] == "SG0000004"
+    assert Path(report["data_docs"].removeprefix("file://")).exists()
+
+
+def test_low_kpi_coverage_fails_the_gate(tmp_path, home):
+    wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-10", kpi_missing=3))  # 85 % < 90 %
+    summary = night(home, wh, "2026-11-05T02:00:00+08:00")
+    assert summary.failed and not (home / "exports" / "hr" / "2026-10").exists()
+    report = json.loads(Path(summary.failed[0].failure_report).read_text())
+    assert report["failures"][0]["suite"] == "hr_export_kpi_coverage"
+
+
+def test_too_many_pioneers_fail_and_export_from_limits_history(tmp_path, home):
+    wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-09", pioneers=5) + month_of("2026-10"))
+    summary = publish_due_exports(
+        Settings(home=home, now="2026-11-05T02:00:00+08:00", export_from="2026-10"), wh
+    )
+    assert [(m.period, m.action) for m in summary.months] == [("2026-10", "published")]
+    summary = night(home, wh, "2026-11-05T03:00:00+08:00")
+    assert [(m.period, m.action) for m in summary.months if m.period == "2026-09"] == [("2026-09", "failed")]
+    rows = list(csv.DictReader((home / "exports/hr/2026-10/pioneer_index_2026-10_v1.csv").open()))
+    assert len(rows) == 20
