@@ -1,0 +1,5 @@
+"""The one error a source can raise to fail its ingestion; the CLI prints it as one line (exit 1)."""
+
+
+class IngestError(Exception):
+    """A source file cannot be read at all (undecodable, header lacks a listed column, bad file name)."""

@@ -1,0 +1,228 @@
+"""What every file connector shares: decoding, splitting into numbered lines, CSV fields,
+the keyed phone hash, and turning a feed's parsed rows into events and quarantine rows.
+
+A feed's parse SQL reads the view ``records`` (one row per non-blank data line:
+``source_file, file_date, source_position, raw`` and, for CSV, one VARCHAR column per
+listed header column, blank → NULL) and returns, per line, the entity's typed columns plus
+``source_file, source_position, raw, reason, detail, natural_key, record_time, deleted``.
+``reason`` NULL means the line is a good event.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from ingest.errors import IngestError
+from ingest.schema import ENTITIES
+from ingest.store import EventStore, shanghai_local
+
+CHUNK_BYTES = 256 << 20  # files of one batch: bounds the memory of one parse
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One entity of a file source."""
+
+    source: str
+    entity: str
+    pattern: str  # glob under DIR/<source>/
+    columns: dict[str, str] | None  # CSV header name → column name in ``records``; None: JSON lines
+    parse: str  # SQL over ``records`` (see module doc)
+    date_prefix: str | None = None  # names are <date_prefix>YYYY-MM-DD.csv: ``records.file_date``
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    name: str  # relative to DIR/<source>/, as stored in ``source_file``
+    sha256: str
+    text: bytes  # UTF-8
+
+
+@dataclass
+class BatchResult:
+    events: dict[str, int]
+    quarantined: dict[str, int]
+
+
+def decode(path: Path, data: bytes) -> bytes:
+    """The file's text as UTF-8 bytes: UTF-8 with BOM, UTF-8, else GB18030."""
+    try:
+        if data.startswith(codecs.BOM_UTF8):
+            data = data[len(codecs.BOM_UTF8) :]
+            data.decode("utf-8")
+            return data
+        try:
+            data.decode("utf-8")
+            return data
+        except UnicodeDecodeError:
+            return data.decode("gb18030").encode("utf-8")
+    except UnicodeDecodeError as e:
+        raise IngestError(f"{path}: cannot decode (not UTF-8 or GB18030: {e.reason} at byte {e.start})") from e
+
+
+def file_date(path: Path, prefix: str) -> dt.date:
+    """The date in a ``<prefix>YYYY-MM-DD.csv`` name; IngestError when the name has none."""
+    match = re.fullmatch(rf"{prefix}(\d{{4}}-\d{{2}}-\d{{2}})\.csv", path.name)
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except (AttributeError, ValueError):
+        raise IngestError(f"{path}: file name lacks a valid date ({prefix}YYYY-MM-DD.csv)") from None
+
+
+def new_files(store: EventStore, source_dir: Path, source: str, pattern: str) -> tuple[list[SourceFile], int]:
+    """Files matching ``pattern`` not yet loaded (by sha256), in byte order of names; and how many were skipped."""
+    loaded = store.loaded_files(source)
+    paths = sorted(source_dir.glob(pattern), key=lambda p: str(p.relative_to(source_dir)).encode())
+    files, skipped = [], 0
+    for path in paths:
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        if sha in loaded:
+            skipped += 1
+            continue
+        loaded.add(sha)
+        files.append(SourceFile(path, str(path.relative_to(source_dir)), sha, decode(path, data)))
+    return files, skipped
+
+
+def chunks(files: list[SourceFile]) -> list[list[SourceFile]]:
+    """Consecutive files grouped up to ``CHUNK_BYTES`` of text each (one batch per group)."""
+    groups: list[list[SourceFile]] = []
+    size = CHUNK_BYTES
+    for f in files:
+        if size + len(f.text) > CHUNK_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(f)
+        size += len(f.text)
+    return groups
+
+
+def numbered_lines(file_no: int, text: bytes) -> pa.Table:
+    """``file_no, line_no, line`` (1-based, line keeps its line break), zero-copy over ``text``."""
+    buf = np.frombuffer(text, dtype=np.uint8)
+    ends = np.flatnonzero(buf == ord("\n")) + 1
+    if len(buf) and buf[-1] != ord("\n"):
+        ends = np.append(ends, len(buf))
+    offsets = np.concatenate(([0], ends)).astype(np.int64)
+    n = len(ends)
+    lines = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(text))
+    return pa.table(
+        {
+            "file_no": pa.array(np.full(n, file_no, dtype=np.int32)),
+            "line_no": pa.array(np.arange(1, n + 1, dtype=np.int64)),
+            "line": lines,
+        }
+    )
+
+
+def header_positions(f: SourceFile, columns: dict[str, str]) -> dict[str, int]:
+    """1-based position of each listed column in the file's header; IngestError if one is missing."""
+    first_line = f.text.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    header = [name.strip() for name in next(csv.reader([first_line]), [])]
+    missing = [name for name in columns if name not in header]
+    if missing:
+        raise IngestError(f"{f.path}: header lacks column(s) {', '.join(missing)}")
+    return {sql_name: header.index(name) + 1 for name, sql_name in columns.items()}
+
+
+# a CSV line's fields: split on commas, or (when quoted) every ,"..." or ,... after a leading comma
+CSV_FIELDS = """CASE WHEN contains(raw, '"')
+    THEN list_transform(regexp_extract_all(',' || raw, ',("(?:[^"]|"")*"|[^,]*)', 1),
+                        lambda v: CASE WHEN v LIKE '"%"' THEN replace(v[2:-1], '""', '"') ELSE v END)
+    ELSE string_split(raw, ',') END"""
+
+
+def person_key_sql(phone: str, key: str) -> str:
+    """SQL of HMAC-SHA256(key, phone) in hex: the only form a phone takes past ``raw``."""
+    k = key.encode()
+    k = hashlib.sha256(k).digest() if len(k) > 64 else k.ljust(64, b"\0")
+    ipad, opad = bytes(b ^ 0x36 for b in k).hex(), bytes(b ^ 0x5C for b in k).hex()
+    return f"sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode({phone}))))"
+
+
+def shanghai_ts(text: str) -> str:
+    """SQL: ISO 8601 text (``+08:00``, ``Z`` or no offset = Shanghai) → naive Shanghai time, NULL if bad."""
+    return f"timezone('Asia/Shanghai', TRY_CAST({text} AS TIMESTAMPTZ))"
+
+
+def register_records(store: EventStore, feed: Feed, files: list[SourceFile], file_dates: list[dt.date | None]) -> None:
+    """Create the view ``records`` over the files' lines (see module doc)."""
+    db = store.db
+    db.register("file_lines", pa.concat_tables(numbered_lines(i, f.text) for i, f in enumerate(files)))
+    positions = [header_positions(f, feed.columns) if feed.columns else {} for f in files]
+    catalog = pa.table(
+        {
+            "file_no": pa.array(range(len(files)), pa.int32()),
+            "source_file": [f.name for f in files],
+            "file_date": pa.array(file_dates, pa.date32()),
+            **{f"at_{c}": [p[c] for p in positions] for c in (feed.columns or {}).values()},
+        }
+    )
+    db.register("file_catalog", catalog)
+    first = 2 if feed.columns else 1
+    columns = "".join(f", nullif(trim(fields[at_{c}]), '') AS {c}" for c in (feed.columns or {}).values())
+    db.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW records AS
+        WITH numbered AS (
+            SELECT c.*, l.line_no AS source_position, rtrim(l.line, E'\\r\\n') AS raw
+            FROM file_lines l JOIN file_catalog c USING (file_no)
+            WHERE l.line_no >= {first})
+        SELECT source_file, file_date, source_position, raw{columns}
+        FROM (SELECT *{", " + CSV_FIELDS + " AS fields" if columns else ""} FROM numbered WHERE raw <> '')
+        """
+    )
+
+
+def load_parsed(store: EventStore, source: str, entity: str, parsed_sql: str, batch_id: str, now: dt.datetime) -> BatchResult:
+    """Split a feed's parsed lines into events (with ids) and quarantine rows, and append both."""
+    db = store.db
+    typed = [f.name for f in ENTITIES[(source, entity)]]
+    content = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '∅')" for c in typed)
+    recorded_at = shanghai_local(now).isoformat(sep=" ")
+    db.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {parsed_sql}")
+    envelope = f"""'{source}' AS source, '{entity}' AS entity, TIMESTAMP '{recorded_at}' AS recorded_at,
+                   '{batch_id}' AS batch_id"""
+    events = db.sql(
+        f"""SELECT sha256(concat_ws('|', '{source}', '{entity}', natural_key,
+                                    CAST(record_time AS VARCHAR), CAST(deleted AS VARCHAR), {content})) AS event_id,
+                   {envelope}, *
+            FROM parsed WHERE reason IS NULL"""
+    )
+    added = store.append(source, entity, events, batch_id)
+    rejected = db.sql(f"SELECT {envelope}, * FROM parsed WHERE reason IS NOT NULL")
+    store.append_quarantine(source, rejected, batch_id)
+    reasons = dict(db.execute("SELECT reason, count(*) FROM parsed WHERE reason IS NOT NULL GROUP BY reason").fetchall())
+    db.execute("DROP TABLE parsed")
+    return BatchResult({entity: added} if added else {}, reasons)
+
+
+def ingest_feed(store: EventStore, source_dir: Path, feed: Feed, now: dt.datetime) -> tuple[BatchResult, int, int]:
+    """Load a feed's new files, one batch per chunk; returns (result, files loaded, files skipped)."""
+    files, skipped = new_files(store, source_dir, feed.source, feed.pattern)
+    result = BatchResult({}, {})
+    for group in chunks(files):
+        batch_id = store.new_batch(feed.source, now)
+        register_records(store, feed, group, [file_date(f.path, feed.date_prefix) if feed.date_prefix else None for f in group])
+        batch = load_parsed(store, feed.source, feed.entity, feed.parse, batch_id, now)
+        store.record_files(feed.source, [(f.sha256, f.name, f.text.count(b"\n")) for f in group], batch_id, now)
+        store.finish_batch(batch_id, {"source": feed.source, "files": [f.name for f in group], **batch.__dict__})
+        merge(result.events, batch.events)
+        merge(result.quarantined, batch.quarantined)
+    return result, len(files), skipped
+
+
+def merge(total: dict[str, int], part: dict[str, int]) -> None:
+    for k, v in part.items():
+        total[k] = total.get(k, 0) + v

@@ -1,0 +1,210 @@
+"""The append-only event store (layout and schemas in :mod:`ingest.schema`).
+
+Every write is a new parquet file that appears by atomic rename and is never
+rewritten or deleted, so readers (dbt, analysts) scan immutable files and never
+block the writer. Each source writes only under its own directories and names
+its files after its own batch ids, so the ingest tasks of different sources may
+run concurrently.
+
+Write order of one batch: events, quarantine, files ledger, batch summary. A
+crash in between re-processes the files on the next run and the event-id
+anti-join keeps the store free of duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pioneer.config import SHANGHAI
+from ingest.schema import ENTITIES, FILES_LEDGER, QUARANTINE, SOURCES, WATERMARKS, entity_schema
+
+Relation = pa.Table | duckdb.DuckDBPyRelation
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def shanghai_local(now: dt.datetime) -> dt.datetime:
+    """``now`` as naive Asia/Shanghai local time (the store's time convention)."""
+    return now.astimezone(SHANGHAI).replace(tzinfo=None) if now.tzinfo else now
+
+
+class EventStore:
+    """The store under ``home``. ``db`` is an in-memory DuckDB session (time zone Asia/Shanghai)
+    in which connectors build the relations they pass to :meth:`append`."""
+
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self.events_dir = self.home / "events"
+        self.quarantine_dir = self.home / "quarantine"
+        self.db = duckdb.connect()
+        self.db.execute("SET TimeZone = 'Asia/Shanghai'")
+        self._create_layout()
+
+    # ---- layout -------------------------------------------------------------------------
+
+    def entity_dir(self, source: str, entity: str) -> Path:
+        return self.events_dir / source / entity
+
+    def entity_glob(self, source: str, entity: str) -> str:
+        """Glob of every parquet file of one entity (never empty: ``_empty.parquet``)."""
+        return str(self.entity_dir(source, entity) / "*.parquet")
+
+    def _create_layout(self) -> None:
+        empties = {self.entity_dir(s, e): entity_schema(s, e) for s, e in ENTITIES}
+        empties |= {self.quarantine_dir / s: QUARANTINE for s in SOURCES}
+        empties[self.events_dir / "_files"] = FILES_LEDGER
+        empties[self.events_dir / "_watermarks"] = WATERMARKS
+        for directory, schema in empties.items():
+            directory.mkdir(parents=True, exist_ok=True)
+            if not (directory / "_empty.parquet").exists():
+                self._write_atomic(schema.empty_table(), directory / "_empty.parquet")
+        (self.events_dir / "_batches").mkdir(exist_ok=True)
+
+    @staticmethod
+    def _write_atomic(table: pa.Table, path: Path) -> None:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        pq.write_table(table, tmp)
+        os.rename(tmp, path)
+
+    # ---- batches --------------------------------------------------------------------------
+
+    def new_batch(self, source: str, now: dt.datetime) -> str:
+        """Reserve a unique batch id ``<now YYYYmmddTHHMMSS>-<source>-<nnn>`` (atomic create)."""
+        stamp = now.strftime("%Y%m%dT%H%M%S")
+        n = 1
+        while True:
+            batch_id = f"{stamp}-{source}-{n:03d}"
+            try:
+                fd = os.open(self.events_dir / "_batches" / f"{batch_id}.started", os.O_CREAT | os.O_EXCL)
+            except FileExistsError:
+                n += 1
+                continue
+            os.close(fd)
+            return batch_id
+
+    def finish_batch(self, batch_id: str, summary: dict) -> None:
+        """Write the batch summary, last of a batch's files."""
+        path = self.events_dir / "_batches" / f"{batch_id}.json"
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps({"batch_id": batch_id, **summary}, ensure_ascii=False, default=str))
+        os.rename(tmp, path)
+
+    # ---- events -----------------------------------------------------------------------------
+
+    def append(self, source: str, entity: str, events: Relation, batch_id: str) -> int:
+        """Append one batch's events of one entity; returns how many were new.
+
+        ``events`` (an Arrow table, or a relation of :attr:`db`) has the columns of
+        :func:`ingest.schema.entity_schema`; extra columns are ignored. Events whose
+        ``event_id`` is already stored, or that repeat an earlier row of the batch
+        (by ``source_file``, ``source_position``), are left out.
+        """
+        columns = ", ".join(f'b."{f.name}"' for f in entity_schema(source, entity))
+        return self._copy_new(
+            events,
+            f"""SELECT {columns} FROM batch b
+                ANTI JOIN read_parquet({_sql_text(self.entity_glob(source, entity))}) s USING (event_id)
+                QUALIFY row_number() OVER (PARTITION BY b.event_id ORDER BY b.source_file, b.source_position) = 1""",
+            self.entity_dir(source, entity) / f"{batch_id}.parquet",
+        )
+
+    def append_quarantine(self, source: str, rows: Relation, batch_id: str) -> int:
+        """Append rejected rows (columns of ``QUARANTINE``), leaving out rows already quarantined
+        for the same entity, file, position and reason. Returns how many were new."""
+        columns = ", ".join(f'b."{f.name}"' for f in QUARANTINE)
+        glob = _sql_text(str(self.quarantine_dir / source / "*.parquet"))
+        return self._copy_new(
+            rows,
+            f"""SELECT DISTINCT ON (b.entity, b.source_file, b.source_position, b.reason) {columns}
+                FROM batch b ANTI JOIN read_parquet({glob}) s USING (entity, source_file, source_position, reason)""",
+            self.quarantine_dir / source / f"{batch_id}.parquet",
+        )
+
+    def _copy_new(self, batch: Relation, query: str, path: Path) -> int:
+        """Write ``query`` over the view ``batch`` to ``path`` (atomic); no file when it has no rows."""
+        if isinstance(batch, duckdb.DuckDBPyRelation):
+            batch.create_view("batch", replace=True)
+        else:
+            self.db.register("batch", batch)
+        tmp = path.with_name(f".{path.name}.tmp")
+        written = self.db.execute(f"COPY ({query}) TO {_sql_text(str(tmp))} (FORMAT parquet)").fetchone()[0]
+        self.db.execute("DROP VIEW batch")
+        if written:
+            os.rename(tmp, path)
+        else:
+            tmp.unlink()
+        return written
+
+    # ---- files ledger -------------------------------------------------------------------------
+
+    def loaded_files(self, source: str) -> set[str]:
+        """sha256 of every file of ``source`` already loaded."""
+        rows = self.db.execute(
+            f"SELECT sha256 FROM read_parquet({_sql_text(str(self.events_dir / '_files' / '*.parquet'))}) "
+            "WHERE source = ?",
+            [source],
+        ).fetchall()
+        return {sha for (sha,) in rows}
+
+    def loaded_file_names(self, source: str) -> list[str]:
+        """Names of the files of ``source`` already loaded."""
+        rows = self.db.execute(
+            f"SELECT DISTINCT file_name FROM read_parquet({_sql_text(str(self.events_dir / '_files' / '*.parquet'))}) "
+            "WHERE source = ? ORDER BY file_name",
+            [source],
+        ).fetchall()
+        return [name for (name,) in rows]
+
+    def record_files(self, source: str, files: list[tuple[str, str, int]], batch_id: str, now: dt.datetime) -> None:
+        """Record files ``(sha256, file_name, rows)`` as loaded; call after their events are written."""
+        if not files:
+            return
+        sha, names, rows = zip(*files, strict=True)
+        recorded_at = shanghai_local(now)
+        table = pa.table(
+            {
+                "sha256": list(sha),
+                "source": [source] * len(files),
+                "file_name": list(names),
+                "batch_id": [batch_id] * len(files),
+                "recorded_at": [recorded_at] * len(files),
+                "rows": list(rows),
+            },
+            schema=FILES_LEDGER,
+        )
+        self._write_atomic(table, self.events_dir / "_files" / f"{batch_id}.parquet")
+
+    # ---- watermarks (live connectors) ----------------------------------------------------------
+
+    def get_watermark(self, source: str, entity: str) -> str | None:
+        """The last watermark put for ``(source, entity)``, or None before the first one."""
+        row = self.db.execute(
+            f"SELECT watermark FROM read_parquet({_sql_text(str(self.events_dir / '_watermarks' / '*.parquet'))}) "
+            "WHERE source = ? AND entity = ? ORDER BY recorded_at DESC, batch_id DESC LIMIT 1",
+            [source, entity],
+        ).fetchone()
+        return row[0] if row else None
+
+    def put_watermark(self, source: str, entity: str, watermark: str, batch_id: str, now: dt.datetime) -> None:
+        """Record ``watermark`` (opaque text, e.g. the max ``updated_at`` seen, ISO 8601) for
+        ``(source, entity)``. Put it after the batch's events are appended."""
+        table = pa.table(
+            {
+                "source": [source],
+                "entity": [entity],
+                "watermark": [watermark],
+                "batch_id": [batch_id],
+                "recorded_at": [shanghai_local(now)],
+            },
+            schema=WATERMARKS,
+        )
+        self._write_atomic(table, self.events_dir / "_watermarks" / f"{batch_id}-{entity}.parquet")
