@@ -1,0 +1,20 @@
+-- Admin items in force for a member month: the latest version of the item (staging) is approved
+-- (revoked = no effect) and names a scored member month by employee number and month.
+select
+    member_months.member_id,
+    member_months.month_start,
+    items.item_id,
+    items.item_kind,
+    coalesce(items.points, 0) as points,
+    items.reason,
+    items.event_id
+from {{ ref('stg_admin__item') }} as items
+inner join {{ ref('int_reference_checks') }} as checks
+    on checks.event_id = items.event_id
+    and checks.reference_status = 'ok'
+inner join {{ ref('int_member_months') }} as member_months
+    on member_months.employee_no = items.employee_no
+    and member_months.month = items.item_month
+    and member_months.is_scored
+where items.item_status = 'approved'
+  and items.item_kind in ('bonus', 'deduction', 'veto')

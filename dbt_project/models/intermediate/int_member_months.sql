@@ -1,0 +1,37 @@
+-- Member months: active days per person and month, the branch of record (branch on the last active
+-- day; department = that branch's department that day) and whether the month is scored
+-- (at least min_active_days active days).
+with active_days as (
+    select
+        member_id,
+        month_start,
+        count(*) as active_days,
+        max(member_day) as last_active_day
+    from {{ ref('int_member_days') }}
+    where is_active
+    group by member_id, month_start
+)
+
+select
+    active_days.member_id,
+    months.month,
+    months.month_start,
+    months.rule_version,
+    active_days.active_days,
+    months.days_in_month,
+    active_days.last_active_day,
+    active_days.active_days >= months.min_active_days as is_scored,
+    last_day.employee_no,
+    last_day.branch_id,
+    coalesce(branches.department_id, '-1') as department_id
+from active_days
+inner join {{ ref('int_months') }} as months
+    on months.month_start = active_days.month_start
+inner join {{ ref('int_member_days') }} as last_day
+    on last_day.member_id = active_days.member_id
+    and last_day.member_day = active_days.last_active_day
+left join {{ ref('int_branch_versions') }} as branches
+    on branches.branch_id = last_day.branch_id
+    and branches.is_present
+    and branches.valid_from <= active_days.last_active_day
+    and (branches.valid_to is null or branches.valid_to >= active_days.last_active_day)

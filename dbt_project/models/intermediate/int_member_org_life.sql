@@ -1,0 +1,10 @@
+-- Required meetings counted per member month: due, excused, attended, unexcused absences.
+select
+    member_id,
+    month_start,
+    count(*) as meetings_due,
+    sum(case when is_excused then 1 else 0 end) as meetings_excused,
+    sum(case when is_attended then 1 else 0 end) as meetings_attended,
+    sum(case when is_unexcused_absence then 1 else 0 end) as unexcused_absences
+from {{ ref('int_member_required_meetings') }}
+group by member_id, month_start

@@ -1,0 +1,20 @@
+-- Verified service records of each member that start on one of the member's active days;
+-- hours = end − start (exact decimal).
+select
+    member_days.member_id,
+    member_days.month_start,
+    services.service_record_id,
+    services.event_id,
+    services.starts_at,
+    services.ends_at,
+    {{ score_div(seconds_between('services.starts_at', 'services.ends_at'), 3600) }} as service_hours
+from {{ ref('stg_meeting__service_record') }} as services
+inner join {{ ref('int_reference_checks') }} as checks
+    on checks.event_id = services.event_id
+    and checks.reference_status = 'ok'
+inner join {{ ref('int_member_days') }} as member_days
+    on member_days.employee_no = services.employee_no
+    and member_days.member_day = cast(services.starts_at as date)
+    and member_days.is_active
+where services.is_verified
+  and services.ends_at > services.starts_at

@@ -1,0 +1,20 @@
+-- Daily learning points: for one (person, date) the latest export wins (export date, then file, then line).
+with latest as (
+    {{ latest_version(
+        source('learning', 'points'),
+        'person_key, points_date',
+        'export_date desc nulls last, record_time desc nulls last, source_file desc, source_position desc, recorded_at desc, batch_id desc'
+    ) }}
+)
+
+select
+    event_id,
+    person_key,
+    cast(points_date as date) as points_date,
+    cast(points as decimal(18,6)) as points,
+    cast(cumulative_points as decimal(18,6)) as cumulative_points,
+    cast(export_date as date) as export_date,
+    source_file,
+    source_position
+from latest
+where not deleted
