@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from expectations.marts import validate_marts
 from exports.hr import publish_due_exports
 from ingest.run import IngestSummary, ingest_all
 from pioneer.config import Settings
 from pioneer.runs import RunSummary, write_run_record
-from pioneer.transform import TransformSummary, build, warehouse_path
+from pioneer.transform import TransformSummary, build, candidate_path, publish, warehouse_path
 
 
 class GateFailed(RuntimeError):
@@ -27,6 +28,15 @@ def nightly(settings: Settings) -> RunSummary:
         summary.ingest = ingested.model_dump() if hasattr(ingested, "model_dump") else asdict(ingested)
         transformed: TransformSummary = build(settings)
         summary.transform = asdict(transformed)
+        run_name = settings.clock().strftime("%Y%m%dT%H%M%S")
+        gates = validate_marts(settings.home, candidate_path(settings), run_name, transformed.months_rebuilt)
+        if not all(g.passed for g in gates):
+            summary.status = "validation_failed"
+            broken = "; ".join(f"{g.suite}: {f.rule or f.expectation}" for g in gates for f in g.failures)
+            raise GateFailed(
+                f"mart gate failed, warehouse not published ({broken}); data docs: {gates[-1].docs_index}"
+            )
+        publish(settings)
         summary.warehouse = str(warehouse_path(settings))
         summary.exports_dir = str(settings.home / "exports" / "hr")
         published = publish_due_exports(settings, warehouse_path(settings))

@@ -1,8 +1,8 @@
 """Transform stage: run the dbt project over the event store, build elsewhere, publish in one step.
 
 The published warehouse ``HOME/warehouse.duckdb`` is never written in place: dbt builds a
-copy under ``HOME/build/`` and, when every model and test passed, the copy replaces the
-published file with one atomic rename. Analysts holding the old file open keep reading a
+candidate copy under ``HOME/build/`` and, when every model, dbt test and mart gate passed,
+the candidate replaces the published file with one atomic rename. Analysts holding the old file open keep reading a
 complete (older) warehouse; nobody ever sees a half-built mart.
 """
 
@@ -75,24 +75,34 @@ def run_dbt(settings: Settings, args: list[str], warehouse: Path) -> list[dict]:
     return results
 
 
+def candidate_path(settings: Settings) -> Path:
+    return settings.home / "build" / "warehouse.duckdb"
+
+
 def build(settings: Settings, full_refresh: bool = False) -> TransformSummary:
-    """Build every model and run every dbt test on a copy, then publish the copy atomically."""
-    published = warehouse_path(settings)
-    staging_dir = settings.home / "build"
-    staging_dir.mkdir(parents=True, exist_ok=True)
-    candidate = staging_dir / "warehouse.duckdb"
+    """Build every model and run every dbt test on a candidate copy of the warehouse.
+
+    The candidate is published by :func:`publish` only after the gates passed.
+    """
+    published, candidate = warehouse_path(settings), candidate_path(settings)
+    candidate.parent.mkdir(parents=True, exist_ok=True)
     candidate.unlink(missing_ok=True)
     if published.exists() and not full_refresh:
         shutil.copyfile(published, candidate)
     args = ["build"] + (["--full-refresh"] if full_refresh else [])
     results = run_dbt(settings, args, candidate)
-    os.replace(candidate, published)
     return TransformSummary(
         models=sum(1 for r in results if r["unique_id"].startswith(("model.", "seed."))),
         tests=sum(1 for r in results if r["unique_id"].startswith(("test.", "unit_test."))),
-        months_rebuilt=rebuilt_months(published),
+        months_rebuilt=rebuilt_months(candidate),
         log_path=str(settings.home / "dbt" / "last_output.log"),
     )
+
+
+def publish(settings: Settings) -> Path:
+    """Replace the published warehouse with the candidate in one atomic rename."""
+    os.replace(candidate_path(settings), warehouse_path(settings))
+    return warehouse_path(settings)
 
 
 def rebuilt_months(warehouse: Path) -> list[str]:
