@@ -27,7 +27,7 @@ FEEDS = [
                 WHEN approved_at IS NULL THEN 'bad_timestamp'
                 WHEN points_text IS NOT NULL AND points IS NULL THEN 'bad_number'
                 WHEN points < 0 THEN 'negative_points'
-            END AS reason,
+            END AS reject_reason,
             NULL::VARCHAR AS detail,
             item_id AS natural_key,
             approved_at AS record_time,

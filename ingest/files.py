@@ -4,8 +4,8 @@ the keyed phone hash, and turning a feed's parsed rows into events and quarantin
 A feed's parse SQL reads the view ``records`` (one row per non-blank data line:
 ``source_file, file_date, source_position, raw`` and, for CSV, one VARCHAR column per
 listed header column, blank → NULL) and returns, per line, the entity's typed columns plus
-``source_file, source_position, raw, reason, detail, natural_key, record_time, deleted``.
-``reason`` NULL means the line is a good event.
+``source_file, source_position, raw, reject_reason, detail, natural_key, record_time, deleted``.
+``reject_reason`` (a quarantine reason code) NULL means the line is a good event.
 """
 
 from __future__ import annotations
@@ -198,12 +198,15 @@ def load_parsed(store: EventStore, source: str, entity: str, parsed_sql: str, ba
         f"""SELECT sha256(concat_ws('|', '{source}', '{entity}', natural_key,
                                     CAST(record_time AS VARCHAR), CAST(deleted AS VARCHAR), {content})) AS event_id,
                    {envelope}, *
-            FROM parsed WHERE reason IS NULL"""
+            FROM parsed WHERE reject_reason IS NULL"""
     )
     added = store.append(source, entity, events, batch_id)
-    rejected = db.sql(f"SELECT {envelope}, * FROM parsed WHERE reason IS NOT NULL")
+    rejected = db.sql(
+        f"""SELECT {envelope}, source_file, source_position, reject_reason AS reason, detail, raw
+            FROM parsed WHERE reject_reason IS NOT NULL"""
+    )
     store.append_quarantine(source, rejected, batch_id)
-    reasons = dict(db.execute("SELECT reason, count(*) FROM parsed WHERE reason IS NOT NULL GROUP BY reason").fetchall())
+    reasons = dict(db.execute("SELECT reject_reason, count(*) FROM parsed WHERE reject_reason IS NOT NULL GROUP BY ALL").fetchall())
     db.execute("DROP TABLE parsed")
     return BatchResult({entity: added} if added else {}, reasons)
 

@@ -35,7 +35,7 @@ def feeds(phone_key: str) -> list[Feed]:
                 WHEN points_date IS NULL THEN 'bad_date'
                 WHEN points IS NULL OR (total IS NOT NULL AND cumulative_points IS NULL) THEN 'bad_number'
                 WHEN points < 0 THEN 'negative_points'
-            END AS reason,
+            END AS reject_reason,
             NULL::VARCHAR AS detail,
             concat_ws('|', person_key, points_date) AS natural_key,
             CAST(export_date AS TIMESTAMP) AS record_time,
@@ -65,7 +65,7 @@ def feeds(phone_key: str) -> list[Feed]:
                 WHEN phone IS NULL OR course_id IS NULL OR kind IS NULL OR day IS NULL THEN 'missing_field'
                 WHEN course_kind IS NULL THEN 'bad_enum'
                 WHEN course_date IS NULL THEN 'bad_date'
-            END AS reason,
+            END AS reject_reason,
             NULL::VARCHAR AS detail,
             concat_ws('|', person_key, course_id, course_kind, course_date) AS natural_key,
             CAST(export_date AS TIMESTAMP) AS record_time,

@@ -1,0 +1,147 @@
+"""Meeting system (三会一课 registry, video meetings, service records), file form:
+``meeting/<entity>/*.jsonl``, one record object per line, as the live API returns them.
+
+A record version is identified by its ``updated_at``; a tombstone (``"deleted": true``)
+needs only the id and ``updated_at`` and is stored as an event with ``deleted = true``.
+"""
+
+from __future__ import annotations
+
+from ingest.files import Feed, shanghai_ts
+
+
+def _text(field: str) -> str:
+    return f"nullif(doc ->> '$.{field}', '')"
+
+
+def _feed(directory: str, entity: str, key: str, typed: dict[str, str], required: list[str], checks: str) -> Feed:
+    """A JSON-lines feed: ``typed`` maps each typed column to its SQL over ``doc`` (the line if a JSON object); a non-tombstone
+    lacking one of ``required`` is ``missing_field``; ``checks`` adds further WHEN clauses."""
+    missing = " OR ".join(f"json_type(doc, '$.{f}') IS NULL OR json_type(doc, '$.{f}') = 'NULL'" for f in required)
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in typed.items())
+    return Feed(
+        source="meeting",
+        entity=entity,
+        pattern=f"{directory}/*.jsonl",
+        columns=None,
+        parse=f"""
+        SELECT source_file, source_position, raw, {", ".join(typed)},
+            CASE
+                WHEN NOT valid THEN 'bad_json'
+                WHEN {key} IS NULL OR updated_text IS NULL THEN 'missing_field'
+                WHEN updated_at IS NULL THEN 'bad_timestamp'
+                WHEN deleted THEN NULL
+                WHEN {missing} THEN 'missing_field'
+                {checks}
+            END AS reject_reason,
+            NULL::VARCHAR AS detail,
+            {key} AS natural_key,
+            updated_at AS record_time,
+            deleted
+        FROM (SELECT source_file, source_position, raw, doc, {columns},
+                     {_text("updated_at")} AS updated_text,
+                     coalesce(json_type(doc, '$.deleted') = 'BOOLEAN' AND json_extract_string(doc, '$.deleted') = 'true', false) AS deleted,
+                     doc IS NOT NULL AS valid
+              FROM (SELECT *, CASE WHEN (CASE WHEN json_valid(raw) THEN json_type(raw) END) = 'OBJECT' THEN raw END AS doc
+                    FROM records))
+        """,
+    )
+
+
+def _ts(field: str) -> str:
+    return shanghai_ts(_text(field))
+
+
+def _bool(field: str) -> str:
+    return f"CASE json_type(doc, '$.{field}') WHEN 'BOOLEAN' THEN CAST(doc -> '$.{field}' AS BOOLEAN) END"
+
+
+def _bad_ts(*fields: str) -> str:
+    return " OR ".join(f"({_text(f)} IS NOT NULL AND {f} IS NULL)" for f in fields)
+
+
+def _bad_bool(*fields: str) -> str:
+    return " OR ".join(f"{f} IS NULL" for f in fields)
+
+
+FEEDS = [
+    _feed(
+        "meetings",
+        "meeting",
+        "meeting_id",
+        {
+            "meeting_id": _text("meeting_id"),
+            "branch_id": _text("branch_id"),
+            "party_group": _text("party_group"),
+            "type": _text("type"),
+            "title": "doc ->> '$.title'",
+            "start_time": _ts("start_time"),
+            "end_time": _ts("end_time"),
+            "status": _text("status"),
+            "due_user_ids": "CASE json_type(doc, '$.due_user_ids') WHEN 'ARRAY' "
+            "THEN CAST(doc -> '$.due_user_ids' AS VARCHAR[]) END",
+            "updated_at": _ts("updated_at"),
+        },
+        ["branch_id", "type", "start_time", "end_time", "status", "due_user_ids"],
+        f"""WHEN type NOT IN ('branch_general', 'committee', 'group', 'lecture', 'theme_day', 'other')
+                      OR status NOT IN ('scheduled', 'held', 'cancelled') THEN 'bad_enum'
+                 WHEN due_user_ids IS NULL THEN 'missing_field'
+                 WHEN {_bad_ts("start_time", "end_time")} THEN 'bad_timestamp'
+                 WHEN end_time < start_time THEN 'end_before_start'""",
+    ),
+    _feed(
+        "attendance",
+        "attendance",
+        "record_id",
+        {
+            "record_id": _text("record_id"),
+            "meeting_id": _text("meeting_id"),
+            "user_id": _text("user_id"),
+            "mode": _text("mode"),
+            "join_time": _ts("join_time"),
+            "leave_time": _ts("leave_time"),
+            "updated_at": _ts("updated_at"),
+        },
+        ["meeting_id", "user_id", "mode", "join_time"],
+        f"""WHEN mode NOT IN ('online', 'onsite') THEN 'bad_enum'
+                 WHEN mode = 'online' AND {_text("leave_time")} IS NULL THEN 'missing_field'
+                 WHEN {_bad_ts("join_time", "leave_time")} THEN 'bad_timestamp'
+                 WHEN leave_time < join_time THEN 'end_before_start'""",
+    ),
+    _feed(
+        "leaves",
+        "leave",
+        "leave_id",
+        {
+            "leave_id": _text("leave_id"),
+            "meeting_id": _text("meeting_id"),
+            "user_id": _text("user_id"),
+            "reason": "doc ->> '$.reason'",
+            "approved": _bool("approved"),
+            "updated_at": _ts("updated_at"),
+        },
+        ["meeting_id", "user_id", "approved"],
+        f"WHEN {_bad_bool('approved')} THEN 'bad_enum'",
+    ),
+    _feed(
+        "service-records",
+        "service_record",
+        "record_id",
+        {
+            "record_id": _text("record_id"),
+            "user_id": _text("user_id"),
+            "kind": _text("kind"),
+            "grid_id": _text("grid_id"),
+            "start_time": _ts("start_time"),
+            "end_time": _ts("end_time"),
+            "verified": _bool("verified"),
+            "description": "doc ->> '$.description'",
+            "updated_at": _ts("updated_at"),
+        },
+        ["user_id", "kind", "start_time", "end_time", "verified"],
+        f"""WHEN kind NOT IN ('service_team', 'commando', 'red_grid', 'volunteer') OR {_bad_bool("verified")}
+                     THEN 'bad_enum'
+                 WHEN {_bad_ts("start_time", "end_time")} THEN 'bad_timestamp'
+                 WHEN end_time < start_time THEN 'end_before_start'""",
+    ),
+]
