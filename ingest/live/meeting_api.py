@@ -34,26 +34,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import re
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Self
 
 import httpx
-from tenacity import (
-    RetryCallState,
-    RetryError,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
 
 from pioneer.config import SHANGHAI, Settings
+from pioneer.http_retry import RetriesExhausted, Retryable, RetryPolicy, call_with_retries
 
-log = logging.getLogger(__name__)
+__all__ = ["RetryPolicy"]  # re-exported: callers configure retries through this module
 
 # API entity → entity name in the event store (ingest/schema.py)
 ENTITIES: dict[str, str] = {
@@ -78,32 +69,12 @@ class MeetingApiRequestError(MeetingApiError):
     """A 4xx other than 401/429, or another unexpected status: the request itself is wrong."""
 
 
-class MeetingApiUnavailableError(MeetingApiError):
+class MeetingApiUnavailableError(MeetingApiError, RetriesExhausted):
     """Throttling, server errors or transport failures persisted through every retry."""
 
 
 class MeetingApiProtocolError(MeetingApiError):
     """A 200 whose body is not ``{"data": [...], "next_cursor": ...}``."""
-
-
-class _Retryable(Exception):
-    """A 429 or 5xx answer, worth another attempt."""
-
-    def __init__(self, status: int, retry_after: float | None) -> None:
-        super().__init__(f"HTTP {status}" + (f" (Retry-After {retry_after:g}s)" if retry_after else ""))
-        self.status = status
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try. ``sleep`` is injectable so tests can record waits instead of sleeping."""
-
-    max_attempts: int = 6  # per page request, the first attempt included
-    backoff_initial: float = 0.5  # seconds; doubles per attempt (5xx, timeouts, transport errors)
-    backoff_max: float = 30.0
-    retry_after_max: float = 60.0  # a longer Retry-After is capped to this
-    sleep: Callable[[float], None] = time.sleep
 
 
 @dataclass(frozen=True)
@@ -140,7 +111,6 @@ class MeetingApiClient:
             raise ValueError(f"page_size must be within 1..{MAX_PAGE_SIZE}, not {page_size}")
         self.page_size = page_size
         self.retry = retry or RetryPolicy()
-        self._backoff = wait_exponential(multiplier=self.retry.backoff_initial, max=self.retry.backoff_max)
         self._http = httpx.Client(
             base_url=base_url,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
@@ -189,21 +159,10 @@ class MeetingApiClient:
             cursor = page.next_cursor
 
     def _get(self, path: str, params: dict[str, str | int]) -> httpx.Response:
-        retrying = Retrying(
-            stop=stop_after_attempt(self.retry.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type((_Retryable, httpx.TransportError)),
-            sleep=self.retry.sleep,
-            before_sleep=_log_retry,
-        )
         try:
-            return retrying(self._get_once, path, params)
-        except RetryError as exhausted:
-            last = exhausted.last_attempt.exception()
-            raise MeetingApiUnavailableError(
-                f"GET {path} {params}: gave up after {self.retry.max_attempts} attempts; last error: "
-                f"{_describe(last)}"
-            ) from last
+            return call_with_retries(self.retry, f"GET {path} {params}", lambda: self._get_once(path, params))
+        except RetriesExhausted as exhausted:
+            raise MeetingApiUnavailableError(str(exhausted)) from exhausted.__cause__
 
     def _get_once(self, path: str, params: dict[str, str | int]) -> httpx.Response:
         response = self._http.get(path, params=params)  # reads the body: a slow body times out here
@@ -212,15 +171,8 @@ class MeetingApiClient:
             return response
         if status == 401:
             raise MeetingApiAuthError(f"GET {response.url}: 401 Unauthorized; check meeting_api_token")
-        if status == 429 or status >= 500:
-            raise _Retryable(status, _retry_after(response))
+        Retryable.check(response)
         raise MeetingApiRequestError(f"GET {response.url}: HTTP {status}: {response.text[:200]}")
-
-    def _wait(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, _Retryable) and error.retry_after is not None:
-            return min(error.retry_after, self.retry.retry_after_max)
-        return self._backoff(state)
 
 
 def next_watermark(records: Iterable[Any], previous: str | None) -> str | None:
@@ -255,25 +207,6 @@ def _iso(updated_since: str | dt.datetime | None) -> str | None:
     if updated_since is not None:
         _instant(updated_since)  # fail early on a malformed watermark
     return updated_since
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return max(0.0, float(response.headers.get("Retry-After", "")))
-    except ValueError:  # absent, or an HTTP date: fall back to exponential backoff
-        return None
-
-
-def _describe(error: BaseException | None) -> str:
-    return f"{type(error).__name__}: {error}" if error is not None else "unknown"
-
-
-def _log_retry(state: RetryCallState) -> None:
-    error = state.outcome.exception() if state.outcome else None
-    wait = state.next_action.sleep if state.next_action else 0.0
-    log.warning(
-        "meeting API attempt %d failed (%s); retrying in %.2fs", state.attempt_number, _describe(error), wait
-    )
 
 
 def _parse_page(entity: str, since: str | None, cursor: str | None, response: httpx.Response) -> Page:
