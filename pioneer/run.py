@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from expectations.marts import validate_marts
+from exports.delivery import deliver_pending
 from exports.hr import publish_due_exports
 from ingest.run import IngestSummary, ingest_all
 from pioneer.config import Settings
@@ -42,6 +43,7 @@ def nightly(settings: Settings) -> RunSummary:
         published = publish_due_exports(settings, warehouse_path(settings))
         summary.exports = [asdict(m) for m in published.months]
         summary.data_docs = published.data_docs
+        summary.deliveries = [asdict(d) for d in deliver_pending(settings)]
         if published.failed:
             summary.status = "validation_failed"
             reports = ", ".join(m.failure_report for m in published.failed)

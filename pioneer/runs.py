@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pioneer.config import Settings
 
-NOT_BUILT_YET = ("validate: source and mart suites", "publish: HTTP delivery to HR")
+NOT_BUILT_YET = ("validate: per-source suites",)
 
 
 @dataclass
@@ -19,6 +19,7 @@ class RunSummary:
     ingest: dict = field(default_factory=dict)
     transform: dict = field(default_factory=dict)
     exports: list[dict] = field(default_factory=list)
+    deliveries: list[dict] = field(default_factory=list)
     data_docs: str | None = None
     stages_not_built: list[str] = field(default_factory=lambda: list(NOT_BUILT_YET))
     warehouse: str = ""
