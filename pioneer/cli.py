@@ -105,17 +105,19 @@ def run(
 
 
 def print_summary(summary) -> None:
-    ingest = summary.ingest
     typer.echo("events added per source:")
-    for source, n in sorted(ingest.get("events_added", {}).items()):
-        typer.echo(f"  {source:<12} {n:>10,}")
+    for source, done in summary.ingest.items():
+        detail = ", ".join(f"{entity} {n:,}" for entity, n in sorted(done["events_added"].items()) if n)
+        total = sum(done["events_added"].values())
+        typer.echo(f"  {source:<12} {total:>10,}  {detail}")
     typer.echo("quarantined rows per source and reason:")
-    quarantined = ingest.get("quarantined", {})
-    if not any(quarantined.values()):
+    quarantined = [
+        (s, r, n) for s, done in summary.ingest.items() for r, n in sorted(done["quarantined"].items())
+    ]
+    for source, reason, n in quarantined:
+        typer.echo(f"  {source:<12} {reason:<18} {n:>8,}")
+    if not quarantined:
         typer.echo("  none")
-    for source, reasons in sorted(quarantined.items()):
-        for reason, n in sorted(reasons.items()):
-            typer.echo(f"  {source:<12} {reason:<18} {n:>8,}")
     months = summary.transform.get("months_rebuilt", [])
     typer.echo(f"months rebuilt: {', '.join(months) if months else 'none'}")
     typer.echo(f"warehouse: {summary.warehouse}")

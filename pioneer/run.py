@@ -1,6 +1,7 @@
-"""The nightly job: ingest → transform → validate → publish, and the run record it leaves.
+"""The nightly job: ingest → transform (gated) → export, and the run record it leaves.
 
-The CLI's ``pioneer run`` and the Airflow tasks call these same functions.
+Each stage is one function; the CLI's ``pioneer run`` calls :func:`nightly`, which calls them
+in turn, and the Airflow DAG calls the same stage functions as separate tasks.
 """
 
 from __future__ import annotations
@@ -10,48 +11,83 @@ from dataclasses import asdict
 from expectations.marts import validate_marts
 from exports.delivery import deliver_pending
 from exports.hr import publish_due_exports
-from ingest.run import IngestSummary, ingest_all
+from ingest.run import SourceSummary, ingest_source
+from ingest.schema import SOURCES
 from pioneer.config import Settings
 from pioneer.runs import RunSummary, write_run_record
-from pioneer.transform import TransformSummary, build, candidate_path, publish, warehouse_path
+from pioneer.transform import build, candidate_path, publish, warehouse_path
 
 
 class GateFailed(RuntimeError):
-    """A validation gate failed: the month(s) named were not published (exit 3)."""
+    """A validation gate failed: what it guarded was not published (exit 3)."""
+
+    def __init__(self, message: str, detail: dict | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail or {}
+
+
+def run_name(settings: Settings) -> str:
+    return settings.clock().strftime("%Y%m%dT%H%M%S")
+
+
+def ingest_stage(settings: Settings, source: str) -> dict:
+    """Ingest one source's new records into the event store."""
+    summary: SourceSummary = ingest_source(settings, source)
+    return summary.model_dump()
+
+
+def transform_stage(settings: Settings) -> dict:
+    """Build the marts on a candidate warehouse, gate it, then publish it atomically."""
+    transformed = build(settings)
+    gates = validate_marts(
+        settings.home, candidate_path(settings), run_name(settings), transformed.months_rebuilt
+    )
+    if not all(g.passed for g in gates):
+        broken = "; ".join(f"{g.suite}: {f.rule or f.expectation}" for g in gates for f in g.failures)
+        raise GateFailed(
+            f"mart gate failed, warehouse not published ({broken}); data docs: {gates[-1].docs_index}"
+        )
+    publish(settings)
+    return asdict(transformed) | {
+        "warehouse": str(warehouse_path(settings)),
+        "data_docs": gates[-1].docs_index,
+    }
+
+
+def export_stage(settings: Settings) -> dict:
+    """Publish the due HR exports (each gated), deliver what HR has not received, report failures."""
+    published = publish_due_exports(settings, warehouse_path(settings))
+    result = {
+        "exports": [asdict(m) for m in published.months],
+        "deliveries": [asdict(d) for d in deliver_pending(settings)],
+        "data_docs": published.data_docs,
+    }
+    if published.failed:
+        reports = ", ".join(m.failure_report for m in published.failed)
+        periods = ", ".join(m.period for m in published.failed)
+        raise GateFailed(f"export validation failed for {periods}; see {reports}", detail=result)
+    return result
 
 
 def nightly(settings: Settings) -> RunSummary:
-    """Run the whole nightly job once; every stage that exists runs for real."""
+    """Run the whole nightly job once and leave its record under HOME/runs."""
     settings.home.mkdir(parents=True, exist_ok=True)
     summary = RunSummary(started_at=settings.clock().isoformat(timespec="seconds"))
+    summary.exports_dir = str(settings.home / "exports" / "hr")
     try:
-        ingested: IngestSummary = ingest_all(settings)
-        summary.ingest = ingested.model_dump() if hasattr(ingested, "model_dump") else asdict(ingested)
-        transformed: TransformSummary = build(settings)
-        summary.transform = asdict(transformed)
-        run_name = settings.clock().strftime("%Y%m%dT%H%M%S")
-        gates = validate_marts(settings.home, candidate_path(settings), run_name, transformed.months_rebuilt)
-        if not all(g.passed for g in gates):
-            summary.status = "validation_failed"
-            broken = "; ".join(f"{g.suite}: {f.rule or f.expectation}" for g in gates for f in g.failures)
-            raise GateFailed(
-                f"mart gate failed, warehouse not published ({broken}); data docs: {gates[-1].docs_index}"
-            )
-        publish(settings)
-        summary.warehouse = str(warehouse_path(settings))
-        summary.exports_dir = str(settings.home / "exports" / "hr")
-        published = publish_due_exports(settings, warehouse_path(settings))
-        summary.exports = [asdict(m) for m in published.months]
-        summary.data_docs = published.data_docs
-        summary.deliveries = [asdict(d) for d in deliver_pending(settings)]
-        if published.failed:
-            summary.status = "validation_failed"
-            reports = ", ".join(m.failure_report for m in published.failed)
-            raise GateFailed(
-                f"export validation failed for {', '.join(m.period for m in published.failed)}; see {reports}"
-            )
+        for source in SOURCES:
+            summary.ingest[source] = ingest_stage(settings, source)
+        summary.transform = transform_stage(settings)
+        summary.warehouse = summary.transform["warehouse"]
+        summary.data_docs = summary.transform["data_docs"]
+        exported = export_stage(settings)
+        summary.exports, summary.deliveries = exported["exports"], exported["deliveries"]
+        summary.data_docs = exported["data_docs"] or summary.data_docs
         summary.status = "success"
-    except GateFailed:
+    except GateFailed as failed:
+        summary.status = "validation_failed"
+        summary.exports = failed.detail.get("exports", [])
+        summary.deliveries = failed.detail.get("deliveries", [])
         raise
     except Exception:
         summary.status = "failed"
