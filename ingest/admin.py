@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from ingest.files import Feed, shanghai_ts
 
-COLUMNS = ("item_id", "employee_no", "month", "kind", "points", "reason", "approved_by", "approved_at", "status")
+COLUMNS = (
+    "item_id",
+    "employee_no",
+    "month",
+    "kind",
+    "points",
+    "reason",
+    "approved_by",
+    "approved_at",
+    "status",
+)
 
 FEEDS = [
     Feed(

@@ -67,7 +67,9 @@ def decode(path: Path, data: bytes) -> bytes:
         except UnicodeDecodeError:
             return data.decode("gb18030").encode("utf-8")
     except UnicodeDecodeError as e:
-        raise IngestError(f"{path}: cannot decode (not UTF-8 or GB18030: {e.reason} at byte {e.start})") from e
+        raise IngestError(
+            f"{path}: cannot decode (not UTF-8 or GB18030: {e.reason} at byte {e.start})"
+        ) from e
 
 
 def file_date(path: Path, prefix: str) -> dt.date:
@@ -79,19 +81,28 @@ def file_date(path: Path, prefix: str) -> dt.date:
         raise IngestError(f"{path}: file name lacks a valid date ({prefix}YYYY-MM-DD.csv)") from None
 
 
-def new_files(store: EventStore, source_dir: Path, source: str, pattern: str) -> tuple[list[SourceFile], int]:
-    """Files matching ``pattern`` not yet loaded (by sha256), in byte order of names; and how many were skipped."""
+def new_files(
+    store: EventStore, source_dir: Path, source: str, pattern: str, per_name: bool = False
+) -> tuple[list[SourceFile], int]:
+    """Files matching ``pattern`` not yet loaded, in byte order of names, and how many were skipped.
+
+    A file byte-identical (sha256) to one already loaded is skipped; with ``per_name`` only when
+    it was loaded under the same name (roster snapshots: each holds as of the date in its name).
+    """
     loaded = store.loaded_files(source)
+    seen = loaded if per_name else {sha for sha, _ in loaded}
     paths = sorted(source_dir.glob(pattern), key=lambda p: str(p.relative_to(source_dir)).encode())
     files, skipped = [], 0
     for path in paths:
+        name = str(path.relative_to(source_dir))
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
-        if sha in loaded:
+        identity = (sha, name) if per_name else sha
+        if identity in seen:
             skipped += 1
             continue
-        loaded.add(sha)
-        files.append(SourceFile(path, str(path.relative_to(source_dir)), sha, decode(path, data)))
+        seen.add(identity)
+        files.append(SourceFile(path, name, sha, decode(path, data)))
     return files, skipped
 
 
@@ -156,7 +167,9 @@ def shanghai_ts(text: str) -> str:
     return f"timezone('Asia/Shanghai', TRY_CAST({text} AS TIMESTAMPTZ))"
 
 
-def register_records(store: EventStore, feed: Feed, files: list[SourceFile], file_dates: list[dt.date | None]) -> None:
+def register_records(
+    store: EventStore, feed: Feed, files: list[SourceFile], file_dates: list[dt.date | None]
+) -> None:
     """Create the view ``records`` over the files' lines (see module doc)."""
     db = store.db
     db.register("file_lines", pa.concat_tables(numbered_lines(i, f.text) for i, f in enumerate(files)))
@@ -185,42 +198,75 @@ def register_records(store: EventStore, feed: Feed, files: list[SourceFile], fil
     )
 
 
-def load_parsed(store: EventStore, source: str, entity: str, parsed_sql: str, batch_id: str, now: dt.datetime) -> BatchResult:
-    """Split a feed's parsed lines into events (with ids) and quarantine rows, and append both."""
-    db = store.db
-    typed = [f.name for f in ENTITIES[(source, entity)]]
-    content = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '∅')" for c in typed)
-    recorded_at = shanghai_local(now).isoformat(sep=" ")
-    db.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {parsed_sql}")
-    envelope = f"""'{source}' AS source, '{entity}' AS entity, TIMESTAMP '{recorded_at}' AS recorded_at,
-                   '{batch_id}' AS batch_id"""
-    events = db.sql(
-        f"""SELECT sha256(concat_ws('|', '{source}', '{entity}', natural_key,
-                                    CAST(record_time AS VARCHAR), CAST(deleted AS VARCHAR), {content})) AS event_id,
-                   {envelope}, *
-            FROM parsed WHERE reject_reason IS NULL"""
+def parse(store: EventStore, feed: Feed, files: list[SourceFile]) -> None:
+    """Create the temp table ``parsed``: the feed's parse SQL over the files' records."""
+    register_records(
+        store, feed, files, [file_date(f.path, feed.date_prefix) if feed.date_prefix else None for f in files]
     )
-    added = store.append(source, entity, events, batch_id)
+    store.db.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {feed.parse}")
+
+
+def quarantine_rejects(store: EventStore, feed: Feed, batch_id: str, now: dt.datetime) -> dict[str, int]:
+    """Append the lines of ``parsed`` that have a ``reject_reason``; returns rows per reason."""
+    db = store.db
     rejected = db.sql(
-        f"""SELECT {envelope}, source_file, source_position, reject_reason AS reason, detail, raw
+        f"""SELECT {_envelope(feed.source, feed.entity, batch_id, now)}, source_file, source_position,
+                   reject_reason AS reason, detail, raw
             FROM parsed WHERE reject_reason IS NOT NULL"""
     )
-    store.append_quarantine(source, rejected, batch_id)
-    reasons = dict(db.execute("SELECT reject_reason, count(*) FROM parsed WHERE reject_reason IS NOT NULL GROUP BY ALL").fetchall())
-    db.execute("DROP TABLE parsed")
-    return BatchResult({entity: added} if added else {}, reasons)
+    store.append_quarantine(feed.source, rejected, batch_id)
+    return dict(
+        db.execute(
+            "SELECT reject_reason, count(*) FROM parsed WHERE reject_reason IS NOT NULL GROUP BY ALL"
+        ).fetchall()
+    )
 
 
-def ingest_feed(store: EventStore, source_dir: Path, feed: Feed, now: dt.datetime) -> tuple[BatchResult, int, int]:
+def append_events(
+    store: EventStore, source: str, entity: str, rows: str, batch_id: str, now: dt.datetime
+) -> int:
+    """Append the events of query ``rows`` (typed columns, ``natural_key, record_time, deleted,
+    source_file, source_position, raw``), giving each its id: sha256 of
+    ``source|entity|natural_key|version``, the version being the record time and the typed content."""
+    typed = [f.name for f in ENTITIES[(source, entity)]]
+    content = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '∅')" for c in typed)
+    events = store.db.sql(
+        f"""SELECT sha256(concat_ws('|', '{source}', '{entity}', natural_key,
+                                    CAST(record_time AS VARCHAR), CAST(deleted AS VARCHAR), {content})) AS event_id,
+                   {_envelope(source, entity, batch_id, now)}, *
+            FROM ({rows})"""
+    )
+    return store.append(source, entity, events, batch_id)
+
+
+def _envelope(source: str, entity: str, batch_id: str, now: dt.datetime) -> str:
+    recorded_at = shanghai_local(now).isoformat(sep=" ")
+    return f"""'{source}' AS source, '{entity}' AS entity, TIMESTAMP '{recorded_at}' AS recorded_at,
+               '{batch_id}' AS batch_id"""
+
+
+def ingest_feed(
+    store: EventStore, source_dir: Path, feed: Feed, now: dt.datetime
+) -> tuple[BatchResult, int, int]:
     """Load a feed's new files, one batch per chunk; returns (result, files loaded, files skipped)."""
     files, skipped = new_files(store, source_dir, feed.source, feed.pattern)
     result = BatchResult({}, {})
     for group in chunks(files):
         batch_id = store.new_batch(feed.source, now)
-        register_records(store, feed, group, [file_date(f.path, feed.date_prefix) if feed.date_prefix else None for f in group])
-        batch = load_parsed(store, feed.source, feed.entity, feed.parse, batch_id, now)
-        store.record_files(feed.source, [(f.sha256, f.name, f.text.count(b"\n")) for f in group], batch_id, now)
-        store.finish_batch(batch_id, {"source": feed.source, "files": [f.name for f in group], **batch.__dict__})
+        parse(store, feed, group)
+        added = append_events(
+            store, feed.source, feed.entity, "SELECT * FROM parsed WHERE reject_reason IS NULL", batch_id, now
+        )
+        batch = BatchResult(
+            {feed.entity: added} if added else {}, quarantine_rejects(store, feed, batch_id, now)
+        )
+        store.db.execute("DROP TABLE parsed")
+        store.record_files(
+            feed.source, [(f.sha256, f.name, f.text.count(b"\n")) for f in group], batch_id, now
+        )
+        store.finish_batch(
+            batch_id, {"source": feed.source, "files": [f.name for f in group], **batch.__dict__}
+        )
         merge(result.events, batch.events)
         merge(result.quarantined, batch.quarantined)
     return result, len(files), skipped

@@ -27,7 +27,13 @@ def feeds(phone_key: str) -> list[Feed]:
         entity="points",
         pattern="points_*.csv",
         date_prefix="points_",
-        columns={"姓名": "name", "手机号": "phone", "日期": "day", "当日积分": "day_points", "累计积分": "total"},
+        columns={
+            "姓名": "name",
+            "手机号": "phone",
+            "日期": "day",
+            "当日积分": "day_points",
+            "累计积分": "total",
+        },
         parse=f"""
         SELECT source_file, source_position, raw, person_key, points_date, points, cumulative_points, export_date,
             CASE

@@ -14,10 +14,14 @@ def _text(field: str) -> str:
     return f"nullif(doc ->> '$.{field}', '')"
 
 
-def _feed(directory: str, entity: str, key: str, typed: dict[str, str], required: list[str], checks: str) -> Feed:
+def _feed(
+    directory: str, entity: str, key: str, typed: dict[str, str], required: list[str], checks: str
+) -> Feed:
     """A JSON-lines feed: ``typed`` maps each typed column to its SQL over ``doc`` (the line if a JSON object); a non-tombstone
     lacking one of ``required`` is ``missing_field``; ``checks`` adds further WHEN clauses."""
-    missing = " OR ".join(f"json_type(doc, '$.{f}') IS NULL OR json_type(doc, '$.{f}') = 'NULL'" for f in required)
+    missing = " OR ".join(
+        f"json_type(doc, '$.{f}') IS NULL OR json_type(doc, '$.{f}') = 'NULL'" for f in required
+    )
     columns = ", ".join(f"{sql} AS {name}" for name, sql in typed.items())
     return Feed(
         source="meeting",

@@ -22,8 +22,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pioneer.config import SHANGHAI
 from ingest.schema import ENTITIES, FILES_LEDGER, QUARANTINE, SOURCES, WATERMARKS, entity_schema
+from pioneer.config import SHANGHAI
 
 Relation = pa.Table | duckdb.DuckDBPyRelation
 
@@ -146,25 +146,18 @@ class EventStore:
 
     # ---- files ledger -------------------------------------------------------------------------
 
-    def loaded_files(self, source: str) -> set[str]:
-        """sha256 of every file of ``source`` already loaded."""
+    def loaded_files(self, source: str) -> set[tuple[str, str]]:
+        """``(sha256, file_name)`` of every file of ``source`` already loaded."""
         rows = self.db.execute(
-            f"SELECT sha256 FROM read_parquet({_sql_text(str(self.events_dir / '_files' / '*.parquet'))}) "
+            f"SELECT sha256, file_name FROM read_parquet({_sql_text(str(self.events_dir / '_files' / '*.parquet'))}) "
             "WHERE source = ?",
             [source],
         ).fetchall()
-        return {sha for (sha,) in rows}
+        return set(rows)
 
-    def loaded_file_names(self, source: str) -> list[str]:
-        """Names of the files of ``source`` already loaded."""
-        rows = self.db.execute(
-            f"SELECT DISTINCT file_name FROM read_parquet({_sql_text(str(self.events_dir / '_files' / '*.parquet'))}) "
-            "WHERE source = ? ORDER BY file_name",
-            [source],
-        ).fetchall()
-        return [name for (name,) in rows]
-
-    def record_files(self, source: str, files: list[tuple[str, str, int]], batch_id: str, now: dt.datetime) -> None:
+    def record_files(
+        self, source: str, files: list[tuple[str, str, int]], batch_id: str, now: dt.datetime
+    ) -> None:
         """Record files ``(sha256, file_name, rows)`` as loaded; call after their events are written."""
         if not files:
             return
@@ -194,7 +187,9 @@ class EventStore:
         ).fetchone()
         return row[0] if row else None
 
-    def put_watermark(self, source: str, entity: str, watermark: str, batch_id: str, now: dt.datetime) -> None:
+    def put_watermark(
+        self, source: str, entity: str, watermark: str, batch_id: str, now: dt.datetime
+    ) -> None:
         """Record ``watermark`` (opaque text, e.g. the max ``updated_at`` seen, ISO 8601) for
         ``(source, entity)``. Put it after the batch's events are appended."""
         table = pa.table(
