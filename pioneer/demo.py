@@ -424,9 +424,10 @@ class MeetingSystem:
         self.org, self.rng = org, rng
         self.diligence = [rng.uniform(0.4, 0.75) if rng.random() < 0.1 else rng.uniform(0.85, 1.0)
                           for _ in org.people]
-        self.service_rate = [rng.choice((0, 0, 0.5, 1, 1.5, 2, 2.5, 4.5)) for _ in org.people]
+        self.service_rate = [max(rng.choice((0, 0, 0.5, 1, 1.5, 2, 2.5, 4.5)),
+                                 1.5 if i in org.commando or i in org.hospitals else 0) for i in range(len(org.people))]
         self.quarter_plan: dict[tuple[str, int, int], tuple[int, int]] = {}
-        self.serial = 0
+        self.serials: dict[str, int] = {}
         self.records = dict.fromkeys(ID_FIELDS, 0)
 
     def write(self, directory: Path) -> dict:
@@ -446,8 +447,8 @@ class MeetingSystem:
                 "malformed": malformed}
 
     def next_id(self, prefix: str) -> str:
-        self.serial += 1
-        return f"{prefix}{self.serial:09d}"
+        self.serials[prefix] = self.serials.get(prefix, 0) + 1
+        return f"{prefix}{self.serials[prefix]:09d}"
 
     def emit(self, entity: str, record: dict, later: dict | None = None) -> None:
         """A record in the month's file and, optionally, its later version in the corrections file."""
@@ -507,7 +508,7 @@ class MeetingSystem:
         corrected = stamp(updated + rng.randint(2, 10) * DAY, utc)
         record = {
             "meeting_id": self.next_id("MT"), "branch_id": branch.id, "party_group": group or None, "type": kind,
-            "title": f"{branch.name}{start.month}月{MEETING_TITLES[kind]}",
+            "title": f"{branch.name}{group.removeprefix(branch.id + '-')}{start.month}月{MEETING_TITLES[kind]}",
             "start_time": stamp(start, utc), "end_time": stamp(end, utc), "status": status,
             "due_user_ids": [self.org.people[i].employee_no for i in due], "updated_at": stamp(updated, utc),
         }
