@@ -161,6 +161,14 @@ class RosterView:
         return self._members_by(lambda state: state.party_group)
 
     @cached_property
+    def branch_groups(self) -> dict[str, list[str]]:
+        """The 党小组 of each branch: distinct non-empty groups of its party members."""
+        groups: dict[str, list[str]] = {}
+        for group in sorted(self.group_members):
+            groups.setdefault(group.rsplit("-G", 1)[0], []).append(group)
+        return groups
+
+    @cached_property
     def learners(self) -> np.ndarray:
         return np.array([i for i, s in enumerate(self.states) if s and s.status in LEARNERS], dtype=np.int64)
 
@@ -182,7 +190,6 @@ class Organisation:
     branches: list[Branch]
     people: list[Person]
     snapshot_dates: list[dt.date]
-    lecturers: list[int]
     deliveries: list[tuple[dt.date, int, int]]  # (date, lecturer, course) of each 授课
     courses: list[tuple[str, str]]  # (课程编号, 课程名称); the first len(lectured) are lectured
     commando: dict[int, int]  # person -> commando team (突击队)
@@ -204,7 +211,7 @@ class Organisation:
         people = plan.people(branches)
         snapshot_dates = sorted({first, *regular, *(d for p in people for d, _ in p.history)})
 
-        full_members = [i for i in plan.stable_full if i not in plan.special]
+        full_members = [i for i in plan.stable_full if i not in plan.special]  # no changes of their own
         lecturers = full_members[: scaled(15, members)]
         n_courses = scaled(25, members)
         width = max(3, len(str(2 * n_courses)))
@@ -224,13 +231,13 @@ class Organisation:
         width = max(2, len(str(n_hospitals)))
         grid = rng.sample(full_members, min(len(full_members), 3 * n_hospitals))
         hospitals = {person: f"HOSP{k % n_hospitals + 1:0{width}d}" for k, person in enumerate(grid)}
-        return cls(members, months, branches, people, snapshot_dates, lecturers, deliveries, courses, commando,
-                   hospitals)
+        return cls(members, months, branches, people, snapshot_dates, deliveries, courses, commando, hospitals)
 
     @cached_property
     def snapshots(self) -> list[list[State | None]]:
         """Each snapshot date's states, in person order."""
-        changes = sorted((d, i, state) for i, p in enumerate(self.people) for d, state in p.history)
+        changes = sorted(((d, i, state) for i, p in enumerate(self.people) for d, state in p.history),
+                         key=lambda change: change[0])
         current: list[State | None] = [None] * len(self.people)
         snapshots, k = [], 0
         for date in self.snapshot_dates:
@@ -324,8 +331,8 @@ class StatusPlan:
             number = phone_numbers[i]
             phone = f"{PHONE_PREFIXES[number // 10**8]}{number % 10**8:08d}"
             history = self.history(kind, branches[home[i]].id, groups[i], phone)
-            if i in self.transfers:
-                target = rng.randrange(len(branches))
+            if i in self.transfers and len(branches) > 1:
+                target = (home[i] + rng.randrange(1, len(branches))) % len(branches)
                 moved = history[0][1]._replace(branch_id=branches[target].id,
                                                party_group=rng.choice(branch_groups[target] or [""]))
                 history.append((rng.choice(self.change_dates), moved))
@@ -483,8 +490,7 @@ class MeetingSystem:
         plan = [] if lapsed else [("committee", "", rng.randint(1, 10), 9, 90)]
         if not lapsed or rng.random() < 0.5:
             plan.append(("theme_day", "", rng.randint(8, 20), 14, 120))
-        groups = sorted(g for g in self.org.view_on(month.replace(day=15)).group_members
-                        if g.startswith(f"{branch.id}-"))
+        groups = self.org.view_on(month.replace(day=15)).branch_groups.get(branch.id, [])
         plan += [("group", g, rng.randint(12, 27), rng.choice((15, 19)), 60) for g in groups if rng.random() > 0.03]
         quarter = (branch.id, month.year, (month.month - 1) // 3)
         if quarter not in self.quarter_plan:
