@@ -13,9 +13,11 @@ anti-join keeps the store free of duplicates.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -66,14 +68,21 @@ class EventStore:
         for directory, schema in empties.items():
             directory.mkdir(parents=True, exist_ok=True)
             if not (directory / "_empty.parquet").exists():
-                self._write_atomic(schema.empty_table(), directory / "_empty.parquet")
+                self._write_atomic(schema.empty_table(), directory / "_empty.parquet", exclusive=True)
         (self.events_dir / "_batches").mkdir(exist_ok=True)
 
     @staticmethod
-    def _write_atomic(table: pa.Table, path: Path) -> None:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    def _write_atomic(table: pa.Table, path: Path, exclusive: bool = False) -> None:
+        """Write to a temp name, then move into place; ``exclusive``: keep a file already there."""
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
         pq.write_table(table, tmp)
-        os.rename(tmp, path)
+        if not exclusive:
+            os.rename(tmp, path)
+            return
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)  # fails instead of replacing
+        os.unlink(tmp)
 
     # ---- batches --------------------------------------------------------------------------
 
