@@ -705,8 +705,10 @@ def write_learning(directory: Path, org: Organisation, rng: np.random.Generator)
             if day == week[-1] and day != last:  # exported before the day was over
                 early = rng.random(len(studied)) < 0.03
                 shown = np.where(early, (earned * rng.random(len(studied))).astype(np.int64), earned)
-                earned, totals = shown, totals - repeated[2] + shown
+                earned, totals = shown, totals - earned + shown
             points += points_lines(prefix, date_text(day, k), studied, earned, totals)
+            if day == last:
+                points += malformed_points(prefix[int(studied[0])], date_text(day, k), int(totals[0]))
             finished = learners[rng.random(len(learners)) < course_rate[learners]]
             catalogue = rng.integers(0, len(org.courses), len(finished))
             text = date_text(day, k + 1)
@@ -716,8 +718,6 @@ def write_learning(directory: Path, org: Organisation, rng: np.random.Generator)
             courses += [f"{prefix[i]}{','.join(org.courses[c])},完成,{text}\n"
                         for i, c in zip(finished.tolist(), catalogue.tolist(), strict=True)]
         exported = week[-1] + DAY
-        if day == last:
-            points += malformed_points(prefix[int(studied[0])], date_text(day, k), int(totals[0]))
         points_rows += len(points) - 1
         course_rows += len(courses) - 1
         write_text(directory / f"points_{exported}.csv", "".join(points), EXPORT_ENCODINGS[k % 3])
@@ -758,14 +758,14 @@ def write_kpi(directory: Path, org: Organisation, rng: random.Random) -> dict:
         period, before = f"{month:%Y%m}", f"{month.replace(day=1) - DAY:%Y%m}"
         employees = {org.people[i].employee_no for day in (month, month_end(month))
                      for i in org.view_on(day).employees()}
-        lines, scored, missing = [KPI_HEADER], [], []
-        for employee_no in sorted(employees) + outsiders:
-            if rng.random() < 0.03 and employee_no not in outsiders:
+        scored, missing = [], []
+        for employee_no in sorted(employees):
+            if rng.random() < 0.03:  # not scored yet
                 missing.append(employee_no)
-                continue
-            score = round(min(118.0, max(45.0, rng.gauss(88, 9))), 2)
-            lines.append(kpi_line(employee_no, period, score, kpi_time(rng, next_month(month), (1, 4)), rng))
-            scored.append((employee_no, score))
+            else:
+                scored.append((employee_no, kpi_score(rng)))
+        lines = [KPI_HEADER] + [kpi_line(no, period, score, kpi_time(rng, next_month(month), (1, 4)), rng)
+                                for no, score in scored + [(no, kpi_score(rng)) for no in outsiders]]
         corrected = rng.sample(previous, min(len(previous), org.scaled(3)))
         lines += [kpi_line(no, before, round(min(118.0, score + rng.uniform(-8, 8)), 2),
                            kpi_time(rng, month, (10, 20)), rng) for no, score in corrected]
@@ -773,11 +773,15 @@ def write_kpi(directory: Path, org: Organisation, rng: random.Random) -> dict:
                   for no in late]
         if month == org.months[-1]:
             at = kpi_time(rng, next_month(month), (6, 8))
-            lines += [f"{scored[0][0]},{period},130.00,A,{at}\n", f"{scored[-1][0]},{period},N/A,,{at}\n"]
+            lines += [f"{scored[0][0]},{period},130.00,A,{at}\n", f"{scored[1][0]},{period},N/A,,{at}\n"]
         rows += len(lines) - 1
         write_text(directory / f"kpi_{period}.csv", "".join(lines))
         previous, late = scored, missing[: len(missing) // 4]
     return {"kpi_rows": rows, "malformed": 2}
+
+
+def kpi_score(rng: random.Random) -> float:
+    return round(min(118.0, max(45.0, rng.gauss(88, 9))), 2)
 
 
 def kpi_line(employee_no: str, period: str, score: float, updated_at: str, rng: random.Random) -> str:
