@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.dbt.eventstore import EventStore
+from pioneer_eventstore import EventStore
 
 NOW = "2026-04-10T08:00:00"  # marts hold 2026-01 .. 2026-03
 
