@@ -1,0 +1,138 @@
+"""The tasks of the Pioneer DAGs: thin wrappers over the stage functions of ``pioneer.run``.
+
+Configuration comes from the ``PIONEER_*`` environment (``pioneer.config.Settings``) plus the
+Airflow connections below when they are defined; the pipeline clock is the DAG run's logical
+date (the run's trigger time when it has none, e.g. asset-triggered runs).
+
+Pools (``dags/pools.json``): ``pioneer_duckdb`` (1 slot) is held by every task that writes the
+warehouse or publishes exports, so there is one DuckDB writer across all DAGs; each source's
+ingestion holds ``pioneer_ingest_<source>`` (1 slot), so one source is never ingested twice at
+once while different sources still run in parallel.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import Asset, Connection, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
+from sqlalchemy.engine import URL
+
+from ingest.schema import SOURCES
+from pioneer.config import Settings
+from pioneer.run import GateFailed, export_stage, ingest_stage, transform_stage
+from pioneer.runs import RunSummary, write_run_record
+
+EVENTS = {source: Asset(f"pioneer://events/{source}", group="pioneer") for source in SOURCES}
+DUCKDB_POOL = "pioneer_duckdb"
+DEFAULT_ARGS = {"owner": "pioneer-data", "retries": 2, "retry_delay": timedelta(minutes=5)}
+GATE_KEY = "gate_failed"
+SQLALCHEMY_DRIVERS = {"postgres": "postgresql+psycopg2", "mysql": "mysql+pymysql"}
+
+
+def _connection(conn_id: str) -> Connection | None:
+    try:
+        return Connection.get(conn_id)
+    except AirflowNotFoundException:
+        return None
+
+
+def _base_url(conn: Connection) -> str:
+    """``host`` when it is a whole URL, else ``schema://host[:port]`` (HTTP connection style)."""
+    if "://" in (conn.host or ""):
+        return conn.host
+    return f"{conn.schema or 'https'}://{conn.host}" + (f":{conn.port}" if conn.port else "")
+
+
+def _sqlalchemy_url(conn: Connection) -> str:
+    if url := conn.extra_dejson.get("sqlalchemy_url"):
+        return url
+    driver = SQLALCHEMY_DRIVERS.get(conn.conn_type, conn.conn_type)
+    url = URL.create(driver, conn.login, conn.password, conn.host, conn.port, conn.schema)
+    return url.render_as_string(hide_password=False)
+
+
+def connection_settings() -> dict:
+    """Settings fields taken from the Airflow connections that are defined (none are required)."""
+    found = {}
+    if conn := _connection("pioneer_meeting_api"):
+        found |= {"meeting_api_url": _base_url(conn), "meeting_api_token": conn.password}
+    if conn := _connection("pioneer_performance_db"):
+        found["performance_db_url"] = _sqlalchemy_url(conn)
+    if conn := _connection("pioneer_hr_endpoint"):
+        found |= {"hr_endpoint_url": _base_url(conn), "hr_endpoint_token": conn.password}
+    return {key: value for key, value in found.items() if value}
+
+
+def run_settings() -> Settings:
+    """The Settings of the running task: environment + connections, clock = the run's logical date."""
+    context = get_current_context()
+    now = context["logical_date"] or context["dag_run"].run_after
+    return Settings(now=now, **connection_settings())
+
+
+def _gated(stage) -> dict:
+    """Run a gated stage; a failed gate fails the task at once (no retry) and is kept for the record."""
+    try:
+        return stage(run_settings())
+    except GateFailed as failed:
+        get_current_context()["ti"].xcom_push(GATE_KEY, {"message": str(failed), **failed.detail})
+        raise AirflowFailException(str(failed)) from failed
+
+
+@task(execution_timeout=timedelta(minutes=30))
+def ingest(source: str) -> dict:
+    """Ingest one source (skipped when the run's ``sources`` param does not name it)."""
+    if source not in get_current_context()["params"].get("sources", SOURCES):
+        raise AirflowSkipException(f"{source} not selected for this run")
+    return ingest_stage(run_settings(), source)
+
+
+def ingest_tasks() -> dict:
+    """One ingest task per source, each in its source's pool and updating its events Asset."""
+    return {
+        source: ingest.override(task_id=f"ingest_{source}", pool=f"pioneer_ingest_{source}", outlets=[asset])(
+            source
+        )
+        for source, asset in EVENTS.items()
+    }
+
+
+@task(pool=DUCKDB_POOL, inlets=list(EVENTS.values()), retries=1, execution_timeout=timedelta(hours=2))
+def transform() -> dict:
+    """dbt build on a candidate warehouse, mart gates, atomic publish."""
+    return _gated(transform_stage)
+
+
+@task(pool=DUCKDB_POOL, execution_timeout=timedelta(hours=1))
+def export() -> dict:
+    """Validate and publish the due HR exports, deliver them."""
+    return _gated(export_stage)
+
+
+def summary(ingested: dict, transformed, exported):
+    """The run-record task, a teardown: it runs whatever happened upstream, yet the run's state
+    is decided by the stages (a failed stage fails the run even though the record was written)."""
+    return _summary(ingested, transformed, exported).as_teardown()
+
+
+@task(task_id="summary", retries=1)
+def _summary(ingested: dict, transformed: dict | None, exported: dict | None) -> str:
+    """Write the run record under PIONEER_HOME/runs (what ``pioneer status`` reads)."""
+    context = get_current_context()
+    settings = run_settings()
+    ti = context["ti"]
+    gates = [ti.xcom_pull(task_ids=t, key=GATE_KEY) for t in sorted(context["task"].upstream_task_ids)]
+    gate = next((g for g in gates if g), {})
+    done = transformed is not None and exported is not None and None not in ingested.values()
+    clock = settings.clock().isoformat(timespec="seconds")
+    record = RunSummary(started_at=clock, finished_at=clock)
+    record.status = "success" if done else "validation_failed" if gate else "failed"
+    record.ingest = {source: result or {} for source, result in ingested.items()}
+    record.transform = transformed or {}
+    record.warehouse = record.transform.get("warehouse", "")
+    record.exports = (exported or gate).get("exports", [])
+    record.deliveries = (exported or gate).get("deliveries", [])
+    record.data_docs = (exported or {}).get("data_docs") or record.transform.get("data_docs")
+    record.exports_dir = str(settings.home / "exports" / "hr")
+    return str(write_run_record(settings, record))
