@@ -43,7 +43,6 @@ def load_suite(name: str) -> dict:
 
 def _quiet_gx() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("TQDM_DISABLE", "1")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
 
@@ -53,8 +52,12 @@ def validate_frame(
     """Validate ``frame`` with suite ``suite_name``; build Data Docs; return failures with rows."""
     _quiet_gx()
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="file", project_root_dir=str(home))
+    if context.variables.progress_bars is None:  # a nightly log is no place for progress bars
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        context.variables.save()
     spec = load_suite(suite_name)
     suite = context.suites.add_or_update(gx.ExpectationSuite(**spec))
     source = context.data_sources.add_or_update_pandas("frames")
