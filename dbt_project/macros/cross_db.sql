@@ -47,17 +47,19 @@
 {%- endmacro %}
 
 {#- Exact-enough decimal division into the scores' type DECIMAL(18,6). -#}
-{% macro score_div(numerator, denominator) -%}
-    {{ return(adapter.dispatch('score_div', 'pioneer')(numerator, denominator)) }}
+{#- scale 6 gives the scores' DECIMAL(18,6); a larger scale (e.g. 10) keeps a quotient that is rounded
+    again right away from landing on a false half-way value. -#}
+{% macro score_div(numerator, denominator, scale=6) -%}
+    {{ return(adapter.dispatch('score_div', 'pioneer')(numerator, denominator, scale)) }}
 {%- endmacro %}
 
-{% macro duckdb__score_div(numerator, denominator) -%}
-    {#- DuckDB divides decimals in DOUBLE; rounding to 6 places restores every value that has at most 6 decimals. -#}
-    cast(round(cast({{ numerator }} as double) / cast({{ denominator }} as double), 6) as {{ score_type() }})
+{% macro duckdb__score_div(numerator, denominator, scale) -%}
+    {#- DuckDB divides decimals in DOUBLE; rounding to `scale` places restores every value that has at most that many decimals. -#}
+    cast(round(cast({{ numerator }} as double) / cast({{ denominator }} as double), {{ scale }}) as decimal({{ 12 + scale }},{{ scale }}))
 {%- endmacro %}
 
-{% macro postgres__score_div(numerator, denominator) -%}
-    cast(cast({{ numerator }} as numeric) / cast({{ denominator }} as numeric) as {{ score_type() }})
+{% macro postgres__score_div(numerator, denominator, scale) -%}
+    cast(cast({{ numerator }} as numeric) / cast({{ denominator }} as numeric) as decimal({{ 12 + scale }},{{ scale }}))
 {%- endmacro %}
 
 {#- The exact decimal type of every score before publication. -#}
@@ -68,7 +70,7 @@
 {#- Round half away from zero to `decimals` places (a column of the rules seed), staying DECIMAL. -#}
 {% macro round_half_away(value, decimals) -%}
     cast(
-        sign({{ value }}) * floor(abs(cast({{ value }} as decimal(18,6))) * cast(power(10, {{ decimals }}) as decimal(18,6)) + 0.5)
+        sign({{ value }}) * floor(abs(cast({{ value }} as decimal(22,10))) * cast(power(10, {{ decimals }}) as decimal(18,6)) + 0.5)
         / cast(power(10, {{ decimals }}) as decimal(18,6))
     as decimal(18,6))
 {%- endmacro %}

@@ -1,0 +1,9 @@
+-- Branch months that get a branch index: branches that are the branch of record of at least one
+-- scored member in the month.
+select
+    coalesce(member_months.branch_id, '-1') as branch_id,
+    member_months.month_start,
+    count(*) as scored_members
+from {{ ref('int_member_months') }} as member_months
+where member_months.is_scored
+group by coalesce(member_months.branch_id, '-1'), member_months.month_start

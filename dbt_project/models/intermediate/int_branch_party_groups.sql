@@ -1,0 +1,12 @@
+-- Party groups of each branch and month: the distinct non-empty party_group values of the branch's
+-- party members (probationary or full) on the last day of the month.
+select distinct
+    member_days.branch_id,
+    months.month_start,
+    member_days.party_group
+from {{ ref('int_member_days') }} as member_days
+inner join {{ ref('int_months') }} as months
+    on months.month_end = member_days.member_day
+where member_days.is_active
+  and member_days.party_group is not null
+  and trim(member_days.party_group) <> ''
