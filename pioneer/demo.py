@@ -438,12 +438,14 @@ class MeetingSystem:
         self.records = dict.fromkeys(ID_FIELDS, 0)
 
     def write(self, directory: Path) -> dict:
+        malformed = 0
         for month in self.org.months:
             self.lines = {entity: [] for entity in ID_FIELDS}
             self.corrections = {entity: [] for entity in ID_FIELDS}
             self.meetings(month)
             self.services(month)
-            malformed = self.malformed() if month == self.org.months[-1] else 0
+            if month == self.org.months[-1]:
+                malformed = self.add_malformed()
             for entity in ID_FIELDS:
                 write_text(directory / entity / f"{entity}_{month:%Y-%m}.jsonl", "".join(self.lines[entity]))
                 if self.corrections[entity]:
@@ -618,7 +620,7 @@ class MeetingSystem:
 
     # the mess of real extracts --------------------------------------------------
 
-    def malformed(self) -> int:
+    def add_malformed(self) -> int:
         """One of each broken record, in the latest month's files."""
         held = self.last_held
         member = held["due_user_ids"][0]
@@ -691,6 +693,7 @@ def write_learning(directory: Path, org: Organisation, rng: np.random.Generator)
     deliveries = list(org.deliveries)
     repeated: tuple | None = None  # (day, members, points, totals) of the previous export's last day
     points_rows = course_rows = 0
+    planted: list[str] = []
     for k, week in enumerate(days[i: i + EXPORT_DAYS] for i in range(0, len(days), EXPORT_DAYS)):
         points, courses = [POINTS_HEADER], [COURSES_HEADER]
         if repeated:
@@ -708,7 +711,8 @@ def write_learning(directory: Path, org: Organisation, rng: np.random.Generator)
                 earned, totals = shown, totals - earned + shown
             points += points_lines(prefix, date_text(day, k), studied, earned, totals)
             if day == last:
-                points += malformed_points(prefix[int(studied[0])], date_text(day, k), int(totals[0]))
+                planted = malformed_points(prefix[int(studied[0])], date_text(day, k), int(totals[0]))
+                points += planted
             finished = learners[rng.random(len(learners)) < course_rate[learners]]
             catalogue = rng.integers(0, len(org.courses), len(finished))
             text = date_text(day, k + 1)
@@ -724,7 +728,8 @@ def write_learning(directory: Path, org: Organisation, rng: np.random.Generator)
         write_text(directory / f"courses_{exported}.csv", "".join(courses), EXPORT_ENCODINGS[(k + 1) % 3])
     # the latest export delivered a second time under the next day's name
     shutil.copyfile(directory / f"points_{exported}.csv", directory / f"points_{exported + DAY}.csv")
-    return {"learning_points_rows": points_rows, "learning_course_rows": course_rows, "malformed": 4}
+    return {"learning_points_rows": points_rows, "learning_course_rows": course_rows,
+            "malformed": len(planted)}
 
 
 def points_lines(prefix: list[str], day: str, members: np.ndarray, earned: np.ndarray, totals: np.ndarray
@@ -753,7 +758,7 @@ def write_kpi(directory: Path, org: Organisation, rng: random.Random) -> dict:
     outsiders = [f"SG9{n:06d}" for n in sorted(rng.sample(range(10**6), org.scaled(5)))]
     previous: list[tuple[str, float]] = []
     late: list[str] = []
-    rows = 0
+    rows, planted = 0, []
     for month in org.months:
         period, before = f"{month:%Y%m}", f"{month.replace(day=1) - DAY:%Y%m}"
         employees = {org.people[i].employee_no for day in (month, month_end(month))
@@ -773,11 +778,12 @@ def write_kpi(directory: Path, org: Organisation, rng: random.Random) -> dict:
                   for no in late]
         if month == org.months[-1]:
             at = kpi_time(rng, next_month(month), (6, 8))
-            lines += [f"{scored[0][0]},{period},130.00,A,{at}\n", f"{scored[1][0]},{period},N/A,,{at}\n"]
+            planted = [f"{scored[0][0]},{period},130.00,A,{at}\n", f"{scored[1][0]},{period},N/A,,{at}\n"]
+            lines += planted
         rows += len(lines) - 1
         write_text(directory / f"kpi_{period}.csv", "".join(lines))
         previous, late = scored, missing[: len(missing) // 4]
-    return {"kpi_rows": rows, "malformed": 2}
+    return {"kpi_rows": rows, "malformed": len(planted)}
 
 
 def kpi_score(rng: random.Random) -> float:
