@@ -34,11 +34,21 @@ MINUTE = dt.timedelta(minutes=1)
 UTC_OFFSET = dt.timedelta(hours=8)
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴孔汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华飞鑫波斌宇浩凯健俊帆帅旭宁龙林欢阳建亮成志红玉萍婷雪琳晨"
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华飞鑫波斌宇浩凯健俊帆帅旭宁龙林欢阳建亮成志红玉萍婷雪琳晨"
+)
 PHONE_PREFIXES = [str(p) for p in (*range(130, 140), *range(150, 160), *range(180, 190), 177, 199)]
 UNKNOWN_PHONE = "19000000000"  # prefix 190 is never issued above
 UNKNOWN_EMPLOYEE = "SG0000000"  # roster employee numbers start at SG1000000
-DEPARTMENT_NAMES = ("运维检修部", "营销服务部", "调度控制中心", "建设部", "物资供应中心", "财务资产部", "综合服务中心")
+DEPARTMENT_NAMES = (
+    "运维检修部",
+    "营销服务部",
+    "调度控制中心",
+    "建设部",
+    "物资供应中心",
+    "财务资产部",
+    "综合服务中心",
+)
 MEETING_TITLES = {
     "branch_general": "支部党员大会",
     "committee": "支委会",
@@ -54,7 +64,12 @@ HONOURS = ("获评优秀共产党员", "抢修保电表现突出", "获公司先
 FAULTS = ("违反考勤纪律", "未按期交纳党费", "学习任务未完成")
 VETO_REASONS = ("违反廉洁纪律受到处分",)
 ADMINS = ("党建办张敏", "党建办刘洋", "党建办陈静")
-ID_FIELDS = {"meetings": "meeting_id", "attendance": "record_id", "leaves": "leave_id", "service-records": "record_id"}
+ID_FIELDS = {
+    "meetings": "meeting_id",
+    "attendance": "record_id",
+    "leaves": "leave_id",
+    "service-records": "record_id",
+}
 ROSTER_HEADER = "member_id,employee_no,name,gender,phone,branch_id,party_group,status,status_since\n"
 BRANCHES_HEADER = "branch_id,branch_name,department_id,department_name\n"
 POINTS_HEADER = "姓名,手机号,日期,当日积分,累计积分\n"
@@ -216,7 +231,10 @@ class Organisation:
         n_courses = scaled(25, members)
         width = max(3, len(str(2 * n_courses)))
         courses = [
-            (f"KC{k + 1:0{width}d}", f"{COURSE_TOPICS[k % len(COURSE_TOPICS)]}（第{k // len(COURSE_TOPICS) + 1}讲）")
+            (
+                f"KC{k + 1:0{width}d}",
+                f"{COURSE_TOPICS[k % len(COURSE_TOPICS)]}（第{k // len(COURSE_TOPICS) + 1}讲）",
+            )
             for k in range(2 * n_courses)
         ]
         days = (month_end(months[-1]) - months[0]).days + 1
@@ -231,13 +249,17 @@ class Organisation:
         width = max(2, len(str(n_hospitals)))
         grid = rng.sample(full_members, min(len(full_members), 3 * n_hospitals))
         hospitals = {person: f"HOSP{k % n_hospitals + 1:0{width}d}" for k, person in enumerate(grid)}
-        return cls(members, months, branches, people, snapshot_dates, deliveries, courses, commando, hospitals)
+        return cls(
+            members, months, branches, people, snapshot_dates, deliveries, courses, commando, hospitals
+        )
 
     @cached_property
     def snapshots(self) -> list[list[State | None]]:
         """Each snapshot date's states, in person order."""
-        changes = sorted(((d, i, state) for i, p in enumerate(self.people) for d, state in p.history),
-                         key=lambda change: change[0])
+        changes = sorted(
+            ((d, i, state) for i, p in enumerate(self.people) for d, state in p.history),
+            key=lambda change: change[0],
+        )
         current: list[State | None] = [None] * len(self.people)
         snapshots, k = [], 0
         for date in self.snapshot_dates:
@@ -286,8 +308,14 @@ def make_branches(n_branches: int, n_departments: int) -> list[Branch]:
         first_of_department = -(-d * n_branches // n_departments)
         base = DEPARTMENT_NAMES[d % len(DEPARTMENT_NAMES)]
         department = base if d < len(DEPARTMENT_NAMES) else f"{base}{d // len(DEPARTMENT_NAMES) + 1}"
-        branches.append(Branch(f"B{b + 1:0{b_width}d}", f"{department}第{b - first_of_department + 1}党支部",
-                               f"D{d + 1:0{d_width}d}", department))
+        branches.append(
+            Branch(
+                f"B{b + 1:0{b_width}d}",
+                f"{department}第{b - first_of_department + 1}党支部",
+                f"D{d + 1:0{d_width}d}",
+                department,
+            )
+        )
     return branches
 
 
@@ -299,14 +327,31 @@ class StatusPlan:
 
     PARTY_KINDS = ("full", "joiner", "new_member", "promoted", "probationary", "inactive", "absent")
 
-    def __init__(self, rng: random.Random, members: int, first: dt.date, change_dates: list[dt.date],
-                 months: list[dt.date]):
+    def __init__(
+        self,
+        rng: random.Random,
+        members: int,
+        first: dt.date,
+        change_dates: list[dt.date],
+        months: list[dt.date],
+    ):
         self.rng, self.first, self.change_dates, self.months = rng, first, change_dates, months
-        share = {kind: scaled(n, members) for kind, n in (
-            ("joiner", 3), ("new_member", 5), ("promoted", 12), ("probationary", 8), ("inactive", 3),
-            ("absent", 2), ("applicant", 18), ("new_applicant", 5), ("activist", 2), ("promoted_applicant", 2),
-            ("candidate", 2),
-        )}
+        share = {
+            kind: scaled(n, members)
+            for kind, n in (
+                ("joiner", 3),
+                ("new_member", 5),
+                ("promoted", 12),
+                ("probationary", 8),
+                ("inactive", 3),
+                ("absent", 2),
+                ("applicant", 18),
+                ("new_applicant", 5),
+                ("activist", 2),
+                ("promoted_applicant", 2),
+                ("candidate", 2),
+            )
+        }
         share["full"] = members - sum(share[k] for k in ("joiner", "new_member", "promoted", "probationary"))
         share["new_applicant"] = scaled(23, members) - share["applicant"]  # final applicants: 23 per 511
         share["promoted_applicant"] = scaled(4, members) - share["activist"]  # final activists: 4 per 511
@@ -333,12 +378,14 @@ class StatusPlan:
             history = self.history(kind, branches[home[i]].id, groups[i], phone)
             if i in self.transfers and len(branches) > 1:
                 target = (home[i] + rng.randrange(1, len(branches))) % len(branches)
-                moved = history[0][1]._replace(branch_id=branches[target].id,
-                                               party_group=rng.choice(branch_groups[target] or [""]))
+                moved = history[0][1]._replace(
+                    branch_id=branches[target].id, party_group=rng.choice(branch_groups[target] or [""])
+                )
                 history.append((rng.choice(self.change_dates), moved))
             name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2, 2))))
-            people.append(Person(f"M{i + 1:06d}", f"SG{employee_numbers[i]}", name, rng.choice("MF"), phone,
-                                 history))
+            people.append(
+                Person(f"M{i + 1:06d}", f"SG{employee_numbers[i]}", name, rng.choice("MF"), phone, history)
+            )
         self.share_phone(people)
         return people
 
@@ -358,7 +405,9 @@ class StatusPlan:
                     groups[i] = branch_groups[-1][k % n_groups]
         return groups, branch_groups
 
-    def history(self, kind: str, branch_id: str, group: str, phone: str) -> list[tuple[dt.date, State | None]]:
+    def history(
+        self, kind: str, branch_id: str, group: str, phone: str
+    ) -> list[tuple[dt.date, State | None]]:
         rng, first = self.rng, self.first
         change = rng.choice(self.change_dates)
 
@@ -405,16 +454,21 @@ class StatusPlan:
 
 def write_roster(directory: Path, org: Organisation) -> dict:
     """``roster_DATE.csv`` and ``branches_DATE.csv`` for every snapshot date; every third roster with a BOM."""
-    branches = BRANCHES_HEADER + "".join(f"{b.id},{b.name},{b.department_id},{b.department_name}\n"
-                                         for b in org.branches)
+    branches = BRANCHES_HEADER + "".join(
+        f"{b.id},{b.name},{b.department_id},{b.department_name}\n" for b in org.branches
+    )
     for k, (date, states) in enumerate(zip(org.snapshot_dates, org.snapshots, strict=True)):
         rows = [
             f"{p.member_id},{p.employee_no},{p.name},{p.gender},{s.phone},{s.branch_id},{s.party_group},"
             f"{s.status},{s.status_since}\n"
-            for p, s in zip(org.people, states, strict=True) if s
+            for p, s in zip(org.people, states, strict=True)
+            if s
         ]
-        write_text(directory / f"roster_{date}.csv", ROSTER_HEADER + "".join(rows),
-                   "utf-8-sig" if k % 3 == 1 else "utf-8")
+        write_text(
+            directory / f"roster_{date}.csv",
+            ROSTER_HEADER + "".join(rows),
+            "utf-8-sig" if k % 3 == 1 else "utf-8",
+        )
         write_text(directory / f"branches_{date}.csv", branches)
     return {"roster_rows": sum(sum(s is not None for s in states) for states in org.snapshots)}
 
@@ -429,10 +483,16 @@ class MeetingSystem:
 
     def __init__(self, org: Organisation, rng: random.Random):
         self.org, self.rng = org, rng
-        self.diligence = [rng.uniform(0.4, 0.75) if rng.random() < 0.1 else rng.uniform(0.85, 1.0)
-                          for _ in org.people]
-        self.service_rate = [max(rng.choice((0, 0, 0.5, 1, 1.5, 2, 2.5, 4.5)),
-                                 1.5 if i in org.commando or i in org.hospitals else 0) for i in range(len(org.people))]
+        self.diligence = [
+            rng.uniform(0.4, 0.75) if rng.random() < 0.1 else rng.uniform(0.85, 1.0) for _ in org.people
+        ]
+        self.service_rate = [
+            max(
+                rng.choice((0, 0, 0.5, 1, 1.5, 2, 2.5, 4.5)),
+                1.5 if i in org.commando or i in org.hospitals else 0,
+            )
+            for i in range(len(org.people))
+        ]
         self.quarter_plan: dict[tuple[str, int, int], tuple[int, int]] = {}
         self.serials: dict[str, int] = {}
         self.records = dict.fromkeys(ID_FIELDS, 0)
@@ -449,11 +509,17 @@ class MeetingSystem:
             for entity in ID_FIELDS:
                 write_text(directory / entity / f"{entity}_{month:%Y-%m}.jsonl", "".join(self.lines[entity]))
                 if self.corrections[entity]:
-                    write_text(directory / entity / f"{entity}_{month:%Y-%m}_corrections.jsonl",
-                               "".join(self.corrections[entity]))
-        return {"meetings": self.records["meetings"], "attendance": self.records["attendance"],
-                "leaves": self.records["leaves"], "service_records": self.records["service-records"],
-                "malformed": malformed}
+                    write_text(
+                        directory / entity / f"{entity}_{month:%Y-%m}_corrections.jsonl",
+                        "".join(self.corrections[entity]),
+                    )
+        return {
+            "meetings": self.records["meetings"],
+            "attendance": self.records["attendance"],
+            "leaves": self.records["leaves"],
+            "service_records": self.records["service-records"],
+            "malformed": malformed,
+        }
 
     def next_id(self, prefix: str) -> str:
         self.serials[prefix] = self.serials.get(prefix, 0) + 1
@@ -493,7 +559,9 @@ class MeetingSystem:
         if not lapsed or rng.random() < 0.5:
             plan.append(("theme_day", "", rng.randint(8, 20), 14, 120))
         groups = self.org.view_on(month.replace(day=15)).branch_groups.get(branch.id, [])
-        plan += [("group", g, rng.randint(12, 27), rng.choice((15, 19)), 60) for g in groups if rng.random() > 0.03]
+        plan += [
+            ("group", g, rng.randint(12, 27), rng.choice((15, 19)), 60) for g in groups if rng.random() > 0.03
+        ]
         quarter = (branch.id, month.year, (month.month - 1) // 3)
         if quarter not in self.quarter_plan:
             self.quarter_plan[quarter] = (rng.randrange(3), rng.randrange(3))
@@ -506,26 +574,39 @@ class MeetingSystem:
             plan.append(("other", "", rng.randint(1, 28), 10, 60))
         return plan
 
-    def meeting(self, branch: Branch, group: str, kind: str, start: dt.datetime, end: dt.datetime,
-                due: list[int]) -> None:
+    def meeting(
+        self, branch: Branch, group: str, kind: str, start: dt.datetime, end: dt.datetime, due: list[int]
+    ) -> None:
         rng = self.rng
         utc = rng.random() < 0.1
         roll = rng.random()
         status = "held" if roll < 0.965 else "cancelled" if roll < 0.99 else "scheduled"
-        updated = end + rng.randint(30, 2880) * MINUTE if status == "held" else start - rng.randint(1, 7) * DAY
+        updated = (
+            end + rng.randint(30, 2880) * MINUTE if status == "held" else start - rng.randint(1, 7) * DAY
+        )
         corrected = stamp(updated + rng.randint(2, 10) * DAY, utc)
         record = {
-            "meeting_id": self.next_id("MT"), "branch_id": branch.id, "party_group": group or None, "type": kind,
+            "meeting_id": self.next_id("MT"),
+            "branch_id": branch.id,
+            "party_group": group or None,
+            "type": kind,
             "title": f"{branch.name}{group.removeprefix(branch.id + '-')}{start.month}月{MEETING_TITLES[kind]}",
-            "start_time": stamp(start, utc), "end_time": stamp(end, utc), "status": status,
-            "due_user_ids": [self.org.people[i].employee_no for i in due], "updated_at": stamp(updated, utc),
+            "start_time": stamp(start, utc),
+            "end_time": stamp(end, utc),
+            "status": status,
+            "due_user_ids": [self.org.people[i].employee_no for i in due],
+            "updated_at": stamp(updated, utc),
         }
         revision = rng.random()
         if status == "held" and revision < 0.01:  # registered as held only after the fact
             first = record | {"status": "scheduled", "updated_at": stamp(start - 2 * DAY, utc)}
             self.emit("meetings", first, record | {"updated_at": corrected})
         elif revision < 0.02:  # title fixed later
-            self.emit("meetings", record | {"title": record["title"] + "（草稿）"}, record | {"updated_at": corrected})
+            self.emit(
+                "meetings",
+                record | {"title": record["title"] + "（草稿）"},
+                record | {"updated_at": corrected},
+            )
         elif revision < 0.025:
             self.emit_twice("meetings", record, "MT", corrected)
         else:
@@ -542,14 +623,21 @@ class MeetingSystem:
         utc = rng.random() < 0.1
         if rng.random() < 0.04:
             approved = rng.random() < 0.8
-            leave = {"leave_id": self.next_id("LV"), "meeting_id": meeting_id, "user_id": user,
-                     "reason": rng.choice(LEAVE_REASONS), "approved": approved,
-                     "updated_at": stamp(start - rng.randint(60, 4320) * MINUTE, utc)}
+            leave = {
+                "leave_id": self.next_id("LV"),
+                "meeting_id": meeting_id,
+                "user_id": user,
+                "reason": rng.choice(LEAVE_REASONS),
+                "approved": approved,
+                "updated_at": stamp(start - rng.randint(60, 4320) * MINUTE, utc),
+            }
             revision, decided = rng.random(), stamp(start + rng.randint(1, 3) * DAY, utc)
             if not approved and revision < 0.2:  # approved afterwards
                 self.emit("leaves", leave, leave | {"approved": True, "updated_at": decided})
             elif approved and revision < 0.03:  # withdrawn
-                self.emit("leaves", leave, {"leave_id": leave["leave_id"], "updated_at": decided, "deleted": True})
+                self.emit(
+                    "leaves", leave, {"leave_id": leave["leave_id"], "updated_at": decided, "deleted": True}
+                )
             else:
                 self.emit("leaves", leave)
             if approved:
@@ -560,7 +648,11 @@ class MeetingSystem:
         if not attends:
             if rng.random() < 0.01:  # checked in by mistake, deleted later
                 check_in = self.attendance(meeting_id, user, "onsite", start, None, start, utc)
-                tombstone = {"record_id": check_in["record_id"], "updated_at": stamp(end + DAY, utc), "deleted": True}
+                tombstone = {
+                    "record_id": check_in["record_id"],
+                    "updated_at": stamp(end + DAY, utc),
+                    "deleted": True,
+                }
                 self.emit("attendance", check_in, tombstone)
         elif rng.random() < 0.75:
             join = start - rng.randint(0, 15) * MINUTE
@@ -570,16 +662,33 @@ class MeetingSystem:
             for join, leave in segments:
                 record = self.attendance(meeting_id, user, "online", join, leave, end + 10 * MINUTE, utc)
                 if short and rng.random() < 0.1:  # the platform lost the rest of the session; fixed later
-                    self.emit("attendance", record,
-                              record | {"leave_time": stamp(end, utc), "updated_at": stamp(end + 2 * DAY, utc)})
+                    self.emit(
+                        "attendance",
+                        record,
+                        record | {"leave_time": stamp(end, utc), "updated_at": stamp(end + 2 * DAY, utc)},
+                    )
                 else:
                     self.emit("attendance", record)
 
-    def attendance(self, meeting_id: str, user: str, mode: str, join: dt.datetime, leave: dt.datetime | None,
-                   updated: dt.datetime, utc: bool) -> dict:
-        return {"record_id": self.next_id("AT"), "meeting_id": meeting_id, "user_id": user, "mode": mode,
-                "join_time": stamp(join, utc), "leave_time": leave and stamp(leave, utc),
-                "updated_at": stamp(updated, utc)}
+    def attendance(
+        self,
+        meeting_id: str,
+        user: str,
+        mode: str,
+        join: dt.datetime,
+        leave: dt.datetime | None,
+        updated: dt.datetime,
+        utc: bool,
+    ) -> dict:
+        return {
+            "record_id": self.next_id("AT"),
+            "meeting_id": meeting_id,
+            "user_id": user,
+            "mode": mode,
+            "join_time": stamp(join, utc),
+            "leave_time": leave and stamp(leave, utc),
+            "updated_at": stamp(updated, utc),
+        }
 
     # service records ----------------------------------------------------------
 
@@ -592,15 +701,22 @@ class MeetingSystem:
                 continue
             for _ in range(int(self.service_rate[person] + rng.random())):
                 kind, grid_id, team = rng.choice(self.service_options(person, state.branch_id))
-                start = dt.datetime(month.year, month.month, rng.randint(1, days), rng.randint(8, 17),
-                                    rng.choice((0, 30)))
+                start = dt.datetime(
+                    month.year, month.month, rng.randint(1, days), rng.randint(8, 17), rng.choice((0, 30))
+                )
                 end = start + rng.choice((60, 90, 120, 150, 180, 240)) * MINUTE
                 utc = rng.random() < 0.1
-                record = {"record_id": self.next_id("SR"), "user_id": self.org.people[person].employee_no,
-                          "kind": kind, "grid_id": grid_id, "start_time": stamp(start, utc),
-                          "end_time": stamp(end, utc), "verified": rng.random() < 0.9,
-                          "description": f"{team}：{rng.choice(SERVICE_ACTIVITIES)}",
-                          "updated_at": stamp(end + rng.randint(1, 72) * 60 * MINUTE, utc)}
+                record = {
+                    "record_id": self.next_id("SR"),
+                    "user_id": self.org.people[person].employee_no,
+                    "kind": kind,
+                    "grid_id": grid_id,
+                    "start_time": stamp(start, utc),
+                    "end_time": stamp(end, utc),
+                    "verified": rng.random() < 0.9,
+                    "description": f"{team}：{rng.choice(SERVICE_ACTIVITIES)}",
+                    "updated_at": stamp(end + rng.randint(1, 72) * 60 * MINUTE, utc),
+                }
                 revision, later = rng.random(), stamp(end + rng.randint(4, 9) * DAY, utc)
                 if not record["verified"] and revision < 0.3:  # verified afterwards
                     self.emit("service-records", record, record | {"verified": True, "updated_at": later})
@@ -627,28 +743,90 @@ class MeetingSystem:
         start, end = held["start_time"], held["end_time"]
         broken = {
             "meetings": [
-                '{"meeting_id": "MT999999001", "branch_id": "' + held["branch_id"] + '", "type": "committee", \n',
+                '{"meeting_id": "MT999999001", "branch_id": "'
+                + held["branch_id"]
+                + '", "type": "committee", \n',
                 json.dumps(held | {"meeting_id": "MT999999002", "type": "研讨会"}, ensure_ascii=False) + "\n",
             ],
             "attendance": [
-                json.dumps({"record_id": "AT999999001", "meeting_id": held["meeting_id"], "user_id": member,
-                            "mode": "onsite", "join_time": "2026-02-30T14:60:00+08:00", "leave_time": None,
-                            "updated_at": end}) + "\n",
-                json.dumps({"record_id": "AT999999002", "meeting_id": held["meeting_id"], "user_id": UNKNOWN_EMPLOYEE,
-                            "mode": "onsite", "join_time": start, "leave_time": None, "updated_at": end}) + "\n",
-                json.dumps({"record_id": "AT999999003", "meeting_id": held["meeting_id"], "user_id": member,
-                            "mode": "online", "join_time": start, "leave_time": None, "updated_at": end}) + "\n",
+                json.dumps(
+                    {
+                        "record_id": "AT999999001",
+                        "meeting_id": held["meeting_id"],
+                        "user_id": member,
+                        "mode": "onsite",
+                        "join_time": "2026-02-30T14:60:00+08:00",
+                        "leave_time": None,
+                        "updated_at": end,
+                    }
+                )
+                + "\n",
+                json.dumps(
+                    {
+                        "record_id": "AT999999002",
+                        "meeting_id": held["meeting_id"],
+                        "user_id": UNKNOWN_EMPLOYEE,
+                        "mode": "onsite",
+                        "join_time": start,
+                        "leave_time": None,
+                        "updated_at": end,
+                    }
+                )
+                + "\n",
+                json.dumps(
+                    {
+                        "record_id": "AT999999003",
+                        "meeting_id": held["meeting_id"],
+                        "user_id": member,
+                        "mode": "online",
+                        "join_time": start,
+                        "leave_time": None,
+                        "updated_at": end,
+                    }
+                )
+                + "\n",
             ],
             "leaves": [
-                json.dumps({"leave_id": "LV999999001", "meeting_id": held["meeting_id"], "user_id": UNKNOWN_EMPLOYEE,
-                            "reason": "出差", "approved": True, "updated_at": start}, ensure_ascii=False) + "\n",
-                json.dumps({"leave_id": "LV999999002", "meeting_id": held["meeting_id"], "user_id": member,
-                            "reason": "出差", "updated_at": start}, ensure_ascii=False) + "\n",
+                json.dumps(
+                    {
+                        "leave_id": "LV999999001",
+                        "meeting_id": held["meeting_id"],
+                        "user_id": UNKNOWN_EMPLOYEE,
+                        "reason": "出差",
+                        "approved": True,
+                        "updated_at": start,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n",
+                json.dumps(
+                    {
+                        "leave_id": "LV999999002",
+                        "meeting_id": held["meeting_id"],
+                        "user_id": member,
+                        "reason": "出差",
+                        "updated_at": start,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n",
             ],
             "service-records": [
-                json.dumps({"record_id": "SR999999001", "user_id": member, "kind": "volunteer", "grid_id": None,
-                            "start_time": end, "end_time": start, "verified": True, "description": "志愿服务：义务宣讲",
-                            "updated_at": end}, ensure_ascii=False) + "\n",
+                json.dumps(
+                    {
+                        "record_id": "SR999999001",
+                        "user_id": member,
+                        "kind": "volunteer",
+                        "grid_id": None,
+                        "start_time": end,
+                        "end_time": start,
+                        "verified": True,
+                        "description": "志愿服务：义务宣讲",
+                        "updated_at": end,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n",
             ],
         }
         for entity, lines in broken.items():
@@ -656,8 +834,9 @@ class MeetingSystem:
         return sum(map(len, broken.values()))
 
 
-def online_segments(rng: random.Random, start: dt.datetime, end: dt.datetime
-                    ) -> tuple[list[tuple[dt.datetime, dt.datetime]], bool]:
+def online_segments(
+    rng: random.Random, start: dt.datetime, end: dt.datetime
+) -> tuple[list[tuple[dt.datetime, dt.datetime]], bool]:
     """Join–leave segments of one member in a video meeting, and whether they cover under half of it."""
     minutes = (end - start) // MINUTE
     shape = rng.random()
@@ -694,7 +873,7 @@ def write_learning(directory: Path, org: Organisation, rng: np.random.Generator)
     repeated: tuple | None = None  # (day, members, points, totals) of the previous export's last day
     points_rows = course_rows = 0
     planted: list[str] = []
-    for k, week in enumerate(days[i: i + EXPORT_DAYS] for i in range(0, len(days), EXPORT_DAYS)):
+    for k, week in enumerate(days[i : i + EXPORT_DAYS] for i in range(0, len(days), EXPORT_DAYS)):
         points, courses = [POINTS_HEADER], [COURSES_HEADER]
         if repeated:
             points += points_lines(prefix, date_text(repeated[0], k), *repeated[1:])
@@ -719,8 +898,10 @@ def write_learning(directory: Path, org: Organisation, rng: np.random.Generator)
             while deliveries and deliveries[0][0] == day:
                 _, lecturer, course = deliveries.pop(0)
                 courses.append(f"{prefix[lecturer]}{','.join(org.courses[course])},授课,{text}\n")
-            courses += [f"{prefix[i]}{','.join(org.courses[c])},完成,{text}\n"
-                        for i, c in zip(finished.tolist(), catalogue.tolist(), strict=True)]
+            courses += [
+                f"{prefix[i]}{','.join(org.courses[c])},完成,{text}\n"
+                for i, c in zip(finished.tolist(), catalogue.tolist(), strict=True)
+            ]
         exported = week[-1] + DAY
         points_rows += len(points) - 1
         course_rows += len(courses) - 1
@@ -728,14 +909,20 @@ def write_learning(directory: Path, org: Organisation, rng: np.random.Generator)
         write_text(directory / f"courses_{exported}.csv", "".join(courses), EXPORT_ENCODINGS[(k + 1) % 3])
     # the latest export delivered a second time under the next day's name
     shutil.copyfile(directory / f"points_{exported}.csv", directory / f"points_{exported + DAY}.csv")
-    return {"learning_points_rows": points_rows, "learning_course_rows": course_rows,
-            "malformed": len(planted)}
+    return {
+        "learning_points_rows": points_rows,
+        "learning_course_rows": course_rows,
+        "malformed": len(planted),
+    }
 
 
-def points_lines(prefix: list[str], day: str, members: np.ndarray, earned: np.ndarray, totals: np.ndarray
-                 ) -> list[str]:
-    return [f"{prefix[i]}{day},{p},{t}\n" for i, p, t in zip(members.tolist(), earned.tolist(), totals.tolist(),
-                                                              strict=True)]
+def points_lines(
+    prefix: list[str], day: str, members: np.ndarray, earned: np.ndarray, totals: np.ndarray
+) -> list[str]:
+    return [
+        f"{prefix[i]}{day},{p},{t}\n"
+        for i, p, t in zip(members.tolist(), earned.tolist(), totals.tolist(), strict=True)
+    ]
 
 
 def date_text(day: dt.date, style: int) -> str:
@@ -745,8 +932,12 @@ def date_text(day: dt.date, style: int) -> str:
 
 def malformed_points(prefix: str, day: str, total: int) -> list[str]:
     """A bad date, a non-numeric and a negative daily total, and a phone nobody has."""
-    return [f"{prefix}2026-02-30,12,{total}\n", f"{prefix}{day},十五,{total}\n", f"{prefix}{day},-5,{total}\n",
-            f"张三,{UNKNOWN_PHONE},{day},10,10\n"]
+    return [
+        f"{prefix}2026-02-30,12,{total}\n",
+        f"{prefix}{day},十五,{total}\n",
+        f"{prefix}{day},-5,{total}\n",
+        f"张三,{UNKNOWN_PHONE},{day},10,10\n",
+    ]
 
 
 # --------------------------------------------------------------------------- performance and admin items
@@ -761,21 +952,36 @@ def write_kpi(directory: Path, org: Organisation, rng: random.Random) -> dict:
     rows, planted = 0, []
     for month in org.months:
         period, before = f"{month:%Y%m}", f"{month.replace(day=1) - DAY:%Y%m}"
-        employees = {org.people[i].employee_no for day in (month, month_end(month))
-                     for i in org.view_on(day).employees()}
+        employees = {
+            org.people[i].employee_no
+            for day in (month, month_end(month))
+            for i in org.view_on(day).employees()
+        }
         scored, missing = [], []
         for employee_no in sorted(employees):
             if rng.random() < 0.03:  # not scored yet
                 missing.append(employee_no)
             else:
                 scored.append((employee_no, kpi_score(rng)))
-        lines = [KPI_HEADER] + [kpi_line(no, period, score, kpi_time(rng, next_month(month), (1, 4)), rng)
-                                for no, score in scored + [(no, kpi_score(rng)) for no in outsiders]]
+        lines = [KPI_HEADER] + [
+            kpi_line(no, period, score, kpi_time(rng, next_month(month), (1, 4)), rng)
+            for no, score in scored + [(no, kpi_score(rng)) for no in outsiders]
+        ]
         corrected = rng.sample(previous, min(len(previous), org.scaled(3)))
-        lines += [kpi_line(no, before, round(min(118.0, score + rng.uniform(-8, 8)), 2),
-                           kpi_time(rng, month, (10, 20)), rng) for no, score in corrected]
-        lines += [kpi_line(no, before, round(rng.uniform(70, 100), 2), kpi_time(rng, month, (10, 20)), rng)
-                  for no in late]
+        lines += [
+            kpi_line(
+                no,
+                before,
+                round(min(118.0, score + rng.uniform(-8, 8)), 2),
+                kpi_time(rng, month, (10, 20)),
+                rng,
+            )
+            for no, score in corrected
+        ]
+        lines += [
+            kpi_line(no, before, round(rng.uniform(70, 100), 2), kpi_time(rng, month, (10, 20)), rng)
+            for no in late
+        ]
         if month == org.months[-1]:
             at = kpi_time(rng, next_month(month), (6, 8))
             planted = [f"{scored[0][0]},{period},130.00,A,{at}\n", f"{scored[1][0]},{period},N/A,,{at}\n"]
@@ -791,12 +997,14 @@ def kpi_score(rng: random.Random) -> float:
 
 
 def kpi_line(employee_no: str, period: str, score: float, updated_at: str, rng: random.Random) -> str:
-    rating = "" if rng.random() < 0.05 else "A" if score >= 100 else "B" if score >= 85 else "C" if score >= 70 else "D"
+    rating = "" if rng.random() < 0.05 else "ABCD"[sum(score < bound for bound in (100, 85, 70))]
     return f"{employee_no},{period},{score:.2f},{rating},{updated_at}\n"
 
 
 def kpi_time(rng: random.Random, month: dt.date, days: tuple[int, int]) -> str:
-    local = dt.datetime.combine(month + rng.randint(*days) * DAY, dt.time(rng.randint(8, 18), rng.randint(0, 59)))
+    local = dt.datetime.combine(
+        month + rng.randint(*days) * DAY, dt.time(rng.randint(8, 18), rng.randint(0, 59))
+    )
     return stamp(local, rng.random() < 0.05)
 
 
@@ -810,14 +1018,27 @@ def write_admin_items(directory: Path, org: Organisation, rng: random.Random) ->
         members = [org.people[i].employee_no for i, s in enumerate(view.states) if s and s.status in PARTY]
         approved_at = month_end(month) - 8 * DAY
         items = []
-        for kind, count, reasons, points in (("bonus", org.scaled(4), HONOURS, (1, 2, 3, 5)),
-                                             ("deduction", org.scaled(2), FAULTS, (1, 2, 3)),
-                                             ("veto", vetoes.count(k), VETO_REASONS, (0,))):
+        for kind, count, reasons, points in (
+            ("bonus", org.scaled(4), HONOURS, (1, 2, 3, 5)),
+            ("deduction", org.scaled(2), FAULTS, (1, 2, 3)),
+            ("veto", vetoes.count(k), VETO_REASONS, (0,)),
+        ):
             for employee_no in rng.sample(members, min(count, len(members))):
                 serial += 1
                 at = dt.datetime.combine(approved_at + rng.randint(0, 7) * DAY, dt.time(rng.randint(9, 17)))
-                items.append([f"AI{serial:06d}", employee_no, f"{month:%Y-%m}", kind, str(rng.choice(points)),
-                              rng.choice(reasons), rng.choice(ADMINS), stamp(at, False), "approved"])
+                items.append(
+                    [
+                        f"AI{serial:06d}",
+                        employee_no,
+                        f"{month:%Y-%m}",
+                        kind,
+                        str(rng.choice(points)),
+                        rng.choice(reasons),
+                        rng.choice(ADMINS),
+                        stamp(at, False),
+                        "approved",
+                    ]
+                )
         revised = []
         later = stamp(dt.datetime.combine(month + rng.randint(2, 9) * DAY, dt.time(10)), False)
         bonuses = [item for item in previous if item[3] == "bonus"]

@@ -21,12 +21,31 @@ END = "2026-03"  # activity: 2025-02 .. 2026-02
 HOUR = dt.timedelta(hours=1)
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|\+08:00)$")
 MEETING_FIELDS = {
-    "meetings": ["meeting_id", "branch_id", "party_group", "type", "title", "start_time", "end_time", "status",
-                 "due_user_ids", "updated_at"],
+    "meetings": [
+        "meeting_id",
+        "branch_id",
+        "party_group",
+        "type",
+        "title",
+        "start_time",
+        "end_time",
+        "status",
+        "due_user_ids",
+        "updated_at",
+    ],
     "attendance": ["record_id", "meeting_id", "user_id", "mode", "join_time", "leave_time", "updated_at"],
     "leaves": ["leave_id", "meeting_id", "user_id", "reason", "approved", "updated_at"],
-    "service-records": ["record_id", "user_id", "kind", "grid_id", "start_time", "end_time", "verified",
-                        "description", "updated_at"],
+    "service-records": [
+        "record_id",
+        "user_id",
+        "kind",
+        "grid_id",
+        "start_time",
+        "end_time",
+        "verified",
+        "description",
+        "updated_at",
+    ],
 }
 MEETING_TYPES = {"branch_general", "committee", "group", "lecture", "theme_day", "other"}
 STATUSES = {"applicant", "activist", "candidate", "probationary", "full", "inactive"}
@@ -74,8 +93,11 @@ def instant(text: str) -> dt.datetime:
 
 
 def tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -100,25 +122,56 @@ def roster(demo) -> dict[str, list[dict]]:
 def meeting(demo) -> dict[str, list[tuple[str, dict | None]]]:
     """Entity -> (file name, record) in file order."""
     out, _ = demo
-    return {entity: [(path.name, record) for path in sorted((out / "meeting" / entity).glob("*.jsonl"))
-                     for record in read_jsonl(path)] for entity in MEETING_FIELDS}
+    return {
+        entity: [
+            (path.name, record)
+            for path in sorted((out / "meeting" / entity).glob("*.jsonl"))
+            for record in read_jsonl(path)
+        ]
+        for entity in MEETING_FIELDS
+    }
 
 
 def test_layout_and_default_counts(demo, roster):
     out, counts = demo
-    for folder in ("roster", "meeting/meetings", "meeting/attendance", "meeting/leaves", "meeting/service-records",
-                   "learning", "performance", "admin"):
+    for folder in (
+        "roster",
+        "meeting/meetings",
+        "meeting/attendance",
+        "meeting/leaves",
+        "meeting/service-records",
+        "learning",
+        "performance",
+        "admin",
+    ):
         assert any((out / folder).iterdir()), folder
-    assert counts | {"members": 511, "applicants": 23, "activists": 4, "branches": 33, "departments": 7,
-                     "lecturers": 15, "courses": 25, "service_teams": 33, "commando_teams": 3,
-                     "hospitals": 26, "months": 13} == counts
+    assert (
+        counts
+        | {
+            "members": 511,
+            "applicants": 23,
+            "activists": 4,
+            "branches": 33,
+            "departments": 7,
+            "lecturers": 15,
+            "courses": 25,
+            "service_teams": 33,
+            "commando_teams": 3,
+            "hospitals": 26,
+            "months": 13,
+        }
+        == counts
+    )
     latest = Counter(row["status"] for row in roster[max(roster)])
     assert latest["probationary"] + latest["full"] == 511
     assert (latest["applicant"], latest["activist"]) == (23, 4)
     _, header, branches = read_csv(out / "roster" / f"branches_{max(roster)}.csv")
     assert header == ["branch_id", "branch_name", "department_id", "department_name"]
     assert len(branches) == 33 and len({row[2] for row in branches}) == 7
-    assert sorted(p.name for p in (out / "performance").iterdir())[::12] == ["kpi_202502.csv", "kpi_202602.csv"]
+    assert sorted(p.name for p in (out / "performance").iterdir())[::12] == [
+        "kpi_202502.csv",
+        "kpi_202602.csv",
+    ]
 
 
 def test_roster_snapshots(demo, roster):
@@ -128,14 +181,25 @@ def test_roster_snapshots(demo, roster):
     for path in sorted((out / "roster").glob("roster_*.csv")):
         encoding, header, _ = read_csv(path)
         encodings.add(encoding)
-        assert header == ["member_id", "employee_no", "name", "gender", "phone", "branch_id", "party_group",
-                          "status", "status_since"]
+        assert header == [
+            "member_id",
+            "employee_no",
+            "name",
+            "gender",
+            "phone",
+            "branch_id",
+            "party_group",
+            "status",
+            "status_since",
+        ]
     assert encodings == {"utf-8", "utf-8-sig"}
     shared_phones = []
     for date, rows in roster.items():
         for row in rows:
             assert re.fullmatch(r"M\d{6}", row["member_id"]) and re.fullmatch(r"SG\d{7}", row["employee_no"])
-            assert re.fullmatch(r"\d{11}", row["phone"]) and row["gender"] in "MF" and row["status"] in STATUSES
+            assert (
+                re.fullmatch(r"\d{11}", row["phone"]) and row["gender"] in "MF" and row["status"] in STATUSES
+            )
             assert row["party_group"] == "" or row["party_group"].startswith(row["branch_id"] + "-G")
             assert dt.date.fromisoformat(row["status_since"]) <= dt.date.fromisoformat(date)
         phones = Counter(row["phone"] for row in rows)
@@ -156,12 +220,20 @@ def test_membership_evolves(roster):
     for rows in history.values():
         transitions |= {(a["status"], b["status"]) for (_, a), (_, b) in itertools.pairwise(rows) if a != b}
         moves += len({row["branch_id"] for _, row in rows}) > 1
-    assert {("applicant", "activist"), ("activist", "candidate"), ("candidate", "probationary"),
-            ("probationary", "full"), ("full", "inactive")} <= transitions
+    assert {
+        ("applicant", "activist"),
+        ("activist", "candidate"),
+        ("candidate", "probationary"),
+        ("probationary", "full"),
+        ("full", "inactive"),
+    } <= transitions
     assert moves >= 3
-    assert {r["member_id"] for r in roster[min(roster)]} - {r["member_id"] for r in roster[max(roster)]}  # left
-    joined_on_25th = [m for m, rows in history.items() if rows[0][0].endswith("-25") and
-                      rows[0][1]["status"] == "full"]
+    assert {r["member_id"] for r in roster[min(roster)]} - {
+        r["member_id"] for r in roster[max(roster)]
+    }  # left
+    joined_on_25th = [
+        m for m, rows in history.items() if rows[0][0].endswith("-25") and rows[0][1]["status"] == "full"
+    ]
     assert joined_on_25th
 
 
@@ -197,8 +269,10 @@ def test_meeting_records(meeting):
         later = [v for v in versions.values() if len(v) > 1]
         assert all(v[-1][0].endswith("_corrections.jsonl") for v in later)
         assert all(instant(v[-1][1]["updated_at"]) > instant(v[0][1]["updated_at"]) for v in later)
-        corrected[entity] = sum(not v[-1][1].get("deleted") for v in later), sum(
-            bool(v[-1][1].get("deleted")) for v in later)
+        corrected[entity] = (
+            sum(not v[-1][1].get("deleted") for v in later),
+            sum(bool(v[-1][1].get("deleted")) for v in later),
+        )
     assert all(changed and deleted for changed, deleted in corrected.values()), corrected
 
 
@@ -214,7 +288,8 @@ def test_presence_shapes(meeting):
             onsite += 1
         elif record["leave_time"]:
             segments[record["meeting_id"], record["user_id"]].append(
-                (instant(record["join_time"]), instant(record["leave_time"])))
+                (instant(record["join_time"]), instant(record["leave_time"]))
+            )
     shapes = Counter()
     for (meeting_id, _), spans in segments.items():
         start, end = (instant(meetings[meeting_id][k]) for k in ("start_time", "end_time"))
@@ -238,7 +313,9 @@ def test_service_records(meeting):
         kinds[r["kind"]] += 1
         teams[r["kind"]].add(r["grid_id"] or r["description"].split("：")[0])
         if r["verified"]:
-            hours[r["user_id"], r["start_time"][:7]] += (instant(r["end_time"]) - instant(r["start_time"])) / HOUR
+            hours[r["user_id"], r["start_time"][:7]] += (
+                instant(r["end_time"]) - instant(r["start_time"])
+            ) / HOUR
     assert set(kinds) == {"service_team", "commando", "red_grid", "volunteer"}
     assert len(teams["service_team"]) == 33 and len(teams["commando"]) == 3
     assert teams["red_grid"] == {f"HOSP{k:02d}" for k in range(1, 27)}
@@ -289,11 +366,20 @@ def test_kpi_and_admin_items(demo, roster):
     for month in activity_months(END, 13):
         period = f"{month:%Y%m}"
         encoding, header, rows = read_csv(out / "performance" / f"kpi_{period}.csv")
-        assert encoding == "utf-8" and header == ["employee_no", "period", "kpi_score", "rating", "updated_at"]
+        assert encoding == "utf-8" and header == [
+            "employee_no",
+            "period",
+            "kpi_score",
+            "rating",
+            "updated_at",
+        ]
         assert any(no not in employees for no, *_ in rows)  # ignored by the pipeline
         scored = {no for no, p, score, rating, at in rows if p == period}
-        assert all(re.fullmatch(r"\d+\.\d{2}", r[2]) and r[3] in ("", "A", "B", "C", "D") for r in rows
-                   if r[2] != "N/A")
+        assert all(
+            re.fullmatch(r"\d+\.\d{2}", r[2]) and r[3] in ("", "A", "B", "C", "D")
+            for r in rows
+            if r[2] != "N/A"
+        )
         before = month - dt.timedelta(days=1)
         snapshot = max(d for d in roster if d <= f"{month:%Y-%m}-01")
         party = {r["employee_no"] for r in roster[snapshot] if r["status"] in ("probationary", "full")}
@@ -305,7 +391,16 @@ def test_kpi_and_admin_items(demo, roster):
     assert len(planted) == 2 and all(r[0] in employees for r in planted)  # quarantined, not ignored
     items = [row for path in sorted((out / "admin").glob("items_*.csv")) for row in read_csv(path)[2]]
     assert read_csv(out / "admin" / "items_2025-02.csv")[1] == [
-        "item_id", "employee_no", "month", "kind", "points", "reason", "approved_by", "approved_at", "status"]
+        "item_id",
+        "employee_no",
+        "month",
+        "kind",
+        "points",
+        "reason",
+        "approved_by",
+        "approved_at",
+        "status",
+    ]
     by_id = defaultdict(list)
     for row in items:
         by_id[row[0]].append(row)
@@ -317,11 +412,25 @@ def test_kpi_and_admin_items(demo, roster):
 
 def test_malformed_rows_are_few_and_in_the_latest_files(demo, meeting):
     out, counts = demo
-    rows = sum(counts[k] for k in ("roster_rows", "meetings", "attendance", "leaves", "service_records",
-                                   "learning_points_rows", "learning_course_rows", "kpi_rows", "admin_items"))
+    rows = sum(
+        counts[k]
+        for k in (
+            "roster_rows",
+            "meetings",
+            "attendance",
+            "leaves",
+            "service_records",
+            "learning_points_rows",
+            "learning_course_rows",
+            "kpi_rows",
+            "admin_items",
+        )
+    )
     assert 0 < counts["malformed"] < 0.005 * rows
-    latest = {entity: [r for name, r in records if name == f"{entity}_2026-02.jsonl"]
-              for entity, records in meeting.items()}
+    latest = {
+        entity: [r for name, r in records if name == f"{entity}_2026-02.jsonl"]
+        for entity, records in meeting.items()
+    }
     assert None in latest["meetings"]
     assert any(r and r["user_id"] == "SG0000000" for r in latest["attendance"])
     assert any(r and r["user_id"] == "SG0000000" for r in latest["leaves"])
