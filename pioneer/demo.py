@@ -495,6 +495,7 @@ class MeetingSystem:
         ]
         self.quarter_plan: dict[tuple[str, int, int], tuple[int, int]] = {}
         self.serials: dict[str, int] = {}
+        self.last_held: dict | None = None  # the malformed records refer to it
         self.records = dict.fromkeys(ID_FIELDS, 0)
 
     def write(self, directory: Path) -> dict:
@@ -590,7 +591,8 @@ class MeetingSystem:
             "branch_id": branch.id,
             "party_group": group or None,
             "type": kind,
-            "title": f"{branch.name}{group.removeprefix(branch.id + '-')}{start.month}月{MEETING_TITLES[kind]}",
+            "title": f"{branch.name}{start.month}月{MEETING_TITLES[kind]}"
+            + (f"（{group}）" if group else ""),
             "start_time": stamp(start, utc),
             "end_time": stamp(end, utc),
             "status": status,
@@ -737,101 +739,65 @@ class MeetingSystem:
     # the mess of real extracts --------------------------------------------------
 
     def add_malformed(self) -> int:
-        """One of each broken record, in the latest month's files."""
+        """One of each broken record, in the latest month's files, about its last held meeting."""
         held = self.last_held
-        member = held["due_user_ids"][0]
-        start, end = held["start_time"], held["end_time"]
+        member, start, end = held["due_user_ids"][0], held["start_time"], held["end_time"]
+        check_in = {
+            "record_id": "AT999999001",
+            "meeting_id": held["meeting_id"],
+            "user_id": member,
+            "mode": "onsite",
+            "join_time": start,
+            "leave_time": None,
+            "updated_at": end,
+        }
+        leave = {
+            "leave_id": "LV999999001",
+            "meeting_id": held["meeting_id"],
+            "user_id": UNKNOWN_EMPLOYEE,
+            "reason": "出差",
+            "approved": True,
+            "updated_at": start,
+        }
         broken = {
-            "meetings": [
-                '{"meeting_id": "MT999999001", "branch_id": "'
-                + held["branch_id"]
-                + '", "type": "committee", \n',
-                json.dumps(held | {"meeting_id": "MT999999002", "type": "研讨会"}, ensure_ascii=False) + "\n",
-            ],
+            "meetings": [held | {"meeting_id": "MT999999002", "type": "研讨会"}],  # bad_enum
             "attendance": [
-                json.dumps(
-                    {
-                        "record_id": "AT999999001",
-                        "meeting_id": held["meeting_id"],
-                        "user_id": member,
-                        "mode": "onsite",
-                        "join_time": "2026-02-30T14:60:00+08:00",
-                        "leave_time": None,
-                        "updated_at": end,
-                    }
-                )
-                + "\n",
-                json.dumps(
-                    {
-                        "record_id": "AT999999002",
-                        "meeting_id": held["meeting_id"],
-                        "user_id": UNKNOWN_EMPLOYEE,
-                        "mode": "onsite",
-                        "join_time": start,
-                        "leave_time": None,
-                        "updated_at": end,
-                    }
-                )
-                + "\n",
-                json.dumps(
-                    {
-                        "record_id": "AT999999003",
-                        "meeting_id": held["meeting_id"],
-                        "user_id": member,
-                        "mode": "online",
-                        "join_time": start,
-                        "leave_time": None,
-                        "updated_at": end,
-                    }
-                )
-                + "\n",
+                check_in | {"join_time": "2026-02-30T14:60:00+08:00"},  # bad_timestamp
+                check_in | {"record_id": "AT999999002", "user_id": UNKNOWN_EMPLOYEE},  # unknown_person
+                check_in | {"record_id": "AT999999003", "mode": "online"},  # online without leave_time
             ],
             "leaves": [
-                json.dumps(
-                    {
-                        "leave_id": "LV999999001",
-                        "meeting_id": held["meeting_id"],
-                        "user_id": UNKNOWN_EMPLOYEE,
-                        "reason": "出差",
-                        "approved": True,
-                        "updated_at": start,
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n",
-                json.dumps(
-                    {
-                        "leave_id": "LV999999002",
-                        "meeting_id": held["meeting_id"],
-                        "user_id": member,
-                        "reason": "出差",
-                        "updated_at": start,
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n",
+                leave,  # unknown_person
+                {
+                    "leave_id": "LV999999002",
+                    "meeting_id": held["meeting_id"],
+                    "user_id": member,
+                    "reason": "出差",
+                    "updated_at": start,
+                },  # missing_field: approved
             ],
             "service-records": [
-                json.dumps(
-                    {
-                        "record_id": "SR999999001",
-                        "user_id": member,
-                        "kind": "volunteer",
-                        "grid_id": None,
-                        "start_time": end,
-                        "end_time": start,
-                        "verified": True,
-                        "description": "志愿服务：义务宣讲",
-                        "updated_at": end,
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n",
+                {
+                    "record_id": "SR999999001",
+                    "user_id": member,
+                    "kind": "volunteer",
+                    "grid_id": None,
+                    "start_time": end,
+                    "end_time": start,
+                    "verified": True,
+                    "description": "志愿服务：义务宣讲",
+                    "updated_at": end,
+                },  # end_before_start
             ],
         }
-        for entity, lines in broken.items():
-            self.lines[entity] += lines
-        return sum(map(len, broken.values()))
+        lines = {
+            entity: [json.dumps(r, ensure_ascii=False) + "\n" for r in records]
+            for entity, records in broken.items()
+        }
+        lines["meetings"].append('{"meeting_id": "MT999999001", "type": "committee", \n')  # bad_json
+        for entity, broken_lines in lines.items():
+            self.lines[entity] += broken_lines
+        return sum(map(len, lines.values()))
 
 
 def online_segments(
