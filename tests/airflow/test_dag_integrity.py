@@ -1,0 +1,143 @@
+"""DAG integrity: every DAG file imports, the nightly DAG is scheduled and wired as specified, and
+``airflow dags test pioneer_nightly <date>`` runs ingest → dbt → validate → export in one DAG run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from airflow_harness import AIRFLOW, DAGS, LOGICAL_DATE, airflow_env, assert_published
+
+from ingest.schema import SOURCES
+
+DAG_IDS = {"pioneer_nightly", "pioneer_ingest", "pioneer_refresh"}
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import BundleDagBag
+
+    return BundleDagBag(dag_folder=DAGS, bundle_path=DAGS)
+
+
+def test_every_dag_file_imports_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert set(dagbag.dags) == DAG_IDS
+
+
+def test_no_cycles_owners_retries_tags(dagbag):
+    for dag in dagbag.dags.values():
+        dag.check_cycle()
+        assert dag.tags and "pioneer" in dag.tags, dag.dag_id
+        assert not dag.catchup and dag.max_active_runs == 1, dag.dag_id
+        for task in dag.tasks:
+            assert task.owner == "pioneer-data", task.task_id
+            assert task.retries >= 1, task.task_id
+
+
+def test_nightly_schedule_is_0130_shanghai(dagbag):
+    from airflow.sdk import CronTriggerTimetable
+
+    dag = dagbag.dags["pioneer_nightly"]
+    assert isinstance(dag.timetable, CronTriggerTimetable)
+    assert dag.timetable.expression == "30 1 * * *"
+    assert str(dag.timetable.timezone) == dag.timezone.name == "Asia/Shanghai"
+    assert dag.start_date.astimezone(dag.timezone).utcoffset().total_seconds() == 8 * 3600
+
+
+def test_nightly_wiring(dagbag):
+    dag = dagbag.dags["pioneer_nightly"]
+    pools = json.loads((DAGS / "pools.json").read_text())
+    transform, export, summary = (dag.get_task(t) for t in ("transform", "export", "summary"))
+    events = set()
+    for source in SOURCES:
+        ingest = dag.get_task(f"ingest_{source}")
+        assert [a.uri for a in ingest.outlets] == [f"pioneer://events/{source}"]
+        assert ingest.execution_timeout and ingest.pool == f"pioneer_ingest_{source}"
+        assert ingest.downstream_task_ids == {"transform", "summary"}
+        events |= {a.uri for a in ingest.outlets}
+    assert {a.uri for a in transform.inlets} == events
+    assert transform.pool == export.pool == "pioneer_duckdb"
+    assert all(pools[t.pool]["slots"] == 1 for t in dag.tasks if t.pool != "default_pool")
+    assert export.upstream_task_ids == {"transform"}
+    assert summary.is_teardown and not summary.on_failure_fail_dagrun  # records failures; stages decide
+    assert summary.upstream_task_ids == {t.task_id for t in dag.tasks} - {"summary"}
+
+
+def test_refresh_is_scheduled_on_the_events_assets(dagbag):
+    dag = dagbag.dags["pioneer_refresh"]
+    uris = {a.uri for a in dag.timetable.asset_condition.objects}
+    assert uris == {f"pioneer://events/{s}" for s in SOURCES}
+    assert dag.get_task("transform").pool == "pioneer_duckdb"
+
+
+def test_settings_come_from_airflow_connections(monkeypatch):
+    from pioneer_tasks import connection_settings
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_PIONEER_MEETING_API",
+        json.dumps({"conn_type": "http", "host": "meeting.example", "schema": "https", "password": "t1"}),
+    )
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_PIONEER_PERFORMANCE_DB",
+        json.dumps(
+            {
+                "conn_type": "postgres",
+                "host": "db",
+                "port": 5432,
+                "login": "u",
+                "password": "p@ss",
+                "schema": "kpi",
+            }
+        ),
+    )
+    assert connection_settings() == {
+        "meeting_api_url": "https://meeting.example",
+        "meeting_api_token": "t1",
+        "performance_db_url": "postgresql+psycopg2://u:p%40ss@db:5432/kpi",
+    }
+
+
+def dags_test(tmp: Path, landing: Path, **extra: str) -> tuple[subprocess.CompletedProcess, Path]:
+    """``airflow dags test pioneer_nightly LOGICAL_DATE`` with its own AIRFLOW_HOME on SQLite."""
+    home = tmp / "home"
+    env = airflow_env(tmp / "airflow", home, landing, **extra)
+    for cmd in (["db", "migrate"], ["pools", "import", str(DAGS / "pools.json")]):
+        done = subprocess.run([AIRFLOW, *cmd], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    ran = subprocess.run(
+        [AIRFLOW, "dags", "test", "pioneer_nightly", LOGICAL_DATE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return ran, home
+
+
+def last_record(home: Path) -> dict:
+    return json.loads(max((home / "runs").glob("run_*.json"), key=lambda p: p.stat().st_mtime_ns).read_text())
+
+
+@pytest.mark.slow
+def test_dags_test_runs_the_whole_night(tmp_path, landing):
+    ran, home = dags_test(tmp_path, landing)
+    log = ran.stdout[-4000:] + ran.stderr[-4000:]
+    assert ran.returncode == 0, log
+    assert "state=success" in ran.stdout + ran.stderr, log
+    assert_published(home)
+    record = last_record(home)
+    assert record["status"] == "success"
+    assert record["started_at"] == dt.datetime.fromisoformat(LOGICAL_DATE).isoformat()  # clock = logical date
+    assert set(record["ingest"]) == set(SOURCES)
+
+
+@pytest.mark.slow
+def test_a_failed_gate_fails_the_run_and_is_recorded(tmp_path, landing):
+    ran, home = dags_test(tmp_path, landing, PIONEER_MIN_KPI_COVERAGE="1")
+    assert "state=failed" in ran.stdout + ran.stderr, ran.stdout[-4000:] + ran.stderr[-4000:]
+    record = last_record(home)
+    assert record["status"] == "validation_failed", record
