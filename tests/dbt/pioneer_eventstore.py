@@ -36,8 +36,19 @@ class EventStore:
         self.recorded_at = ts(recorded_at)
         self._positions: dict[str, int] = defaultdict(lambda: 1)
 
-    def event(self, source, entity, natural_key, record_time=None, *, deleted=False,
-              source_file=None, source_position=None, batch_id="b1", **typed):
+    def event(
+        self,
+        source,
+        entity,
+        natural_key,
+        record_time=None,
+        *,
+        deleted=False,
+        source_file=None,
+        source_position=None,
+        batch_id="b1",
+        **typed,
+    ):
         source_file = source_file or f"{entity}.file"
         if source_position is None:
             self._positions[source_file] += 1
@@ -66,82 +77,218 @@ class EventStore:
 
     # --- convenience builders -------------------------------------------------------
     def snapshot(self, day: str, persons: int = 0):
-        return self.event("roster", "snapshot", day, ts(day + " 00:00"), snapshot_date=d(day), persons=persons)
-
-    def member(self, member_id, day, *, status="full", branch_id="B01", party_group="B01-G1",
-               employee_no=None, person_key=None, present=True, change_kind="joined", name=None,
-               gender="M", status_since=None):
         return self.event(
-            "roster", "member", f"{member_id}|{day}", ts(day + " 00:00"),
-            member_id=member_id, effective_date=d(day), change_kind=change_kind, present=present,
-            employee_no=employee_no or f"E{member_id[1:]}", name=name or member_id, gender=gender,
-            person_key=person_key or f"pk-{member_id}", branch_id=branch_id, party_group=party_group,
-            status=status, status_since=d(status_since or day),
+            "roster", "snapshot", day, ts(day + " 00:00"), snapshot_date=d(day), persons=persons
+        )
+
+    def member(
+        self,
+        member_id,
+        day,
+        *,
+        status="full",
+        branch_id="B01",
+        party_group="B01-G1",
+        employee_no=None,
+        person_key=None,
+        present=True,
+        change_kind="joined",
+        name=None,
+        gender="M",
+        status_since=None,
+    ):
+        return self.event(
+            "roster",
+            "member",
+            f"{member_id}|{day}",
+            ts(day + " 00:00"),
+            member_id=member_id,
+            effective_date=d(day),
+            change_kind=change_kind,
+            present=present,
+            employee_no=employee_no or f"E{member_id[1:]}",
+            name=name or member_id,
+            gender=gender,
+            person_key=person_key or f"pk-{member_id}",
+            branch_id=branch_id,
+            party_group=party_group,
+            status=status,
+            status_since=d(status_since or day),
         )
 
     def branch(self, branch_id, day, *, name=None, department_id="D1", department_name="Dept 1"):
         return self.event(
-            "roster", "branch", f"{branch_id}|{day}", ts(day + " 00:00"), branch_id=branch_id,
-            effective_date=d(day), present=True, branch_name=name or branch_id,
-            department_id=department_id, department_name=department_name,
+            "roster",
+            "branch",
+            f"{branch_id}|{day}",
+            ts(day + " 00:00"),
+            branch_id=branch_id,
+            effective_date=d(day),
+            present=True,
+            branch_name=name or branch_id,
+            department_id=department_id,
+            department_name=department_name,
         )
 
-    def meeting(self, meeting_id, start, end, *, type="branch_general", branch_id="B01", party_group=None,
-                status="held", due=(), updated_at="2026-01-01 00:00", deleted=False, **kw):
+    def meeting(
+        self,
+        meeting_id,
+        start,
+        end,
+        *,
+        type="branch_general",
+        branch_id="B01",
+        party_group=None,
+        status="held",
+        due=(),
+        updated_at="2026-01-01 00:00",
+        deleted=False,
+        **kw,
+    ):
         return self.event(
-            "meeting", "meeting", meeting_id, ts(updated_at), deleted=deleted, meeting_id=meeting_id,
-            branch_id=branch_id, party_group=party_group, type=type, title=meeting_id,
-            start_time=ts(start), end_time=ts(end), status=status, due_user_ids=list(due),
-            updated_at=ts(updated_at), **kw,
+            "meeting",
+            "meeting",
+            meeting_id,
+            ts(updated_at),
+            deleted=deleted,
+            meeting_id=meeting_id,
+            branch_id=branch_id,
+            party_group=party_group,
+            type=type,
+            title=meeting_id,
+            start_time=ts(start),
+            end_time=ts(end),
+            status=status,
+            due_user_ids=list(due),
+            updated_at=ts(updated_at),
+            **kw,
         )
 
-    def attendance(self, record_id, meeting_id, user_id, *, mode="onsite", join=None, leave=None,
-                   updated_at="2026-01-01 00:00", deleted=False):
+    def attendance(
+        self,
+        record_id,
+        meeting_id,
+        user_id,
+        *,
+        mode="onsite",
+        join=None,
+        leave=None,
+        updated_at="2026-01-01 00:00",
+        deleted=False,
+    ):
         return self.event(
-            "meeting", "attendance", record_id, ts(updated_at), deleted=deleted, record_id=record_id,
-            meeting_id=meeting_id, user_id=user_id, mode=mode, join_time=ts(join) if join else None,
-            leave_time=ts(leave) if leave else None, updated_at=ts(updated_at),
+            "meeting",
+            "attendance",
+            record_id,
+            ts(updated_at),
+            deleted=deleted,
+            record_id=record_id,
+            meeting_id=meeting_id,
+            user_id=user_id,
+            mode=mode,
+            join_time=ts(join) if join else None,
+            leave_time=ts(leave) if leave else None,
+            updated_at=ts(updated_at),
         )
 
     def leave(self, leave_id, meeting_id, user_id, *, approved=True, updated_at="2026-01-01 00:00"):
         return self.event(
-            "meeting", "leave", leave_id, ts(updated_at), leave_id=leave_id, meeting_id=meeting_id,
-            user_id=user_id, reason="sick", approved=approved, updated_at=ts(updated_at),
+            "meeting",
+            "leave",
+            leave_id,
+            ts(updated_at),
+            leave_id=leave_id,
+            meeting_id=meeting_id,
+            user_id=user_id,
+            reason="sick",
+            approved=approved,
+            updated_at=ts(updated_at),
         )
 
     def service(self, record_id, user_id, start, end, *, verified=True, updated_at="2026-01-01 00:00"):
         return self.event(
-            "meeting", "service_record", record_id, ts(updated_at), record_id=record_id, user_id=user_id,
-            kind="volunteer", grid_id=None, start_time=ts(start), end_time=ts(end), verified=verified,
-            description="", updated_at=ts(updated_at),
+            "meeting",
+            "service_record",
+            record_id,
+            ts(updated_at),
+            record_id=record_id,
+            user_id=user_id,
+            kind="volunteer",
+            grid_id=None,
+            start_time=ts(start),
+            end_time=ts(end),
+            verified=verified,
+            description="",
+            updated_at=ts(updated_at),
         )
 
     def points(self, person_key, day, points, *, export_date="2026-04-30", source_file=None):
         return self.event(
-            "learning", "points", f"{person_key}|{day}", ts(export_date + " 00:00"),
-            source_file=source_file or f"points_{export_date}.csv", person_key=person_key,
-            points_date=d(day), points=points, cumulative_points=0, export_date=d(export_date),
+            "learning",
+            "points",
+            f"{person_key}|{day}",
+            ts(export_date + " 00:00"),
+            source_file=source_file or f"points_{export_date}.csv",
+            person_key=person_key,
+            points_date=d(day),
+            points=points,
+            cumulative_points=0,
+            export_date=d(export_date),
         )
 
     def course(self, person_key, course_id, day, *, kind="completed", export_date="2026-04-30"):
         return self.event(
-            "learning", "course", f"{person_key}|{course_id}|{kind}|{day}", ts(export_date + " 00:00"),
-            source_file=f"courses_{export_date}.csv", person_key=person_key, course_id=course_id,
-            course_name=course_id, course_kind=kind, course_date=d(day), export_date=d(export_date),
+            "learning",
+            "course",
+            f"{person_key}|{course_id}|{kind}|{day}",
+            ts(export_date + " 00:00"),
+            source_file=f"courses_{export_date}.csv",
+            person_key=person_key,
+            course_id=course_id,
+            course_name=course_id,
+            course_kind=kind,
+            course_date=d(day),
+            export_date=d(export_date),
         )
 
     def kpi(self, employee_no, period, score, *, updated_at="2026-01-01 00:00"):
         return self.event(
-            "performance", "kpi", f"{employee_no}|{period}", ts(updated_at), employee_no=employee_no,
-            period=period, kpi_score=score, rating=None, updated_at=ts(updated_at),
+            "performance",
+            "kpi",
+            f"{employee_no}|{period}",
+            ts(updated_at),
+            employee_no=employee_no,
+            period=period,
+            kpi_score=score,
+            rating=None,
+            updated_at=ts(updated_at),
         )
 
-    def admin(self, item_id, employee_no, month, kind, points=0, *, status="approved",
-              approved_at="2026-01-01 00:00"):
+    def admin(
+        self,
+        item_id,
+        employee_no,
+        month,
+        kind,
+        points=0,
+        *,
+        status="approved",
+        approved_at="2026-01-01 00:00",
+    ):
         return self.event(
-            "admin", "item", item_id, ts(approved_at), item_id=item_id, employee_no=employee_no,
-            month=month, kind=kind, points=points, reason="r", approved_by="admin",
-            approved_at=ts(approved_at), status=status,
+            "admin",
+            "item",
+            item_id,
+            ts(approved_at),
+            item_id=item_id,
+            employee_no=employee_no,
+            month=month,
+            kind=kind,
+            points=points,
+            reason="r",
+            approved_by="admin",
+            approved_at=ts(approved_at),
+            status=status,
         )
 
     # --- output -----------------------------------------------------------------------

@@ -21,11 +21,19 @@ def build_scenario() -> EventStore:
     s.snapshot("2026-01-08", 4)
     s.member("M005", "2026-01-08", branch_id="B02", party_group="", present=False, change_kind="left")
     s.snapshot("2026-02-25", 4)
-    s.member("M004", "2026-02-25", branch_id="B01", party_group="B01-G1", status="probationary",
-             change_kind="status_changed")
+    s.member(
+        "M004",
+        "2026-02-25",
+        branch_id="B01",
+        party_group="B01-G1",
+        status="probationary",
+        change_kind="status_changed",
+    )
 
     # --- January -----------------------------------------------------------------------
-    s.meeting("MT1", "2026-01-10 09:00", "2026-01-10 11:00", type="branch_general", due=["E001", "E002", "E004"])
+    s.meeting(
+        "MT1", "2026-01-10 09:00", "2026-01-10 11:00", type="branch_general", due=["E001", "E002", "E004"]
+    )
     s.attendance("A1", "MT1", "E001", mode="onsite")
     s.attendance("A2", "MT1", "E002", mode="online", join="2026-01-10 09:00", leave="2026-01-10 09:40")
     s.attendance("A3", "MT1", "E002", mode="online", join="2026-01-10 09:30", leave="2026-01-10 10:10")
@@ -37,8 +45,15 @@ def build_scenario() -> EventStore:
     # a cancelled meeting and a tombstoned one never count
     s.meeting("MT4", "2026-01-26 09:00", "2026-01-26 11:00", type="group", due=["E001"], status="cancelled")
     s.meeting("MT5", "2026-01-27 09:00", "2026-01-27 11:00", type="group", due=["E001"])
-    s.meeting("MT5", "2026-01-27 09:00", "2026-01-27 11:00", type="group", due=["E001"],
-              updated_at="2026-01-28 00:00", deleted=True)
+    s.meeting(
+        "MT5",
+        "2026-01-27 09:00",
+        "2026-01-27 11:00",
+        type="group",
+        due=["E001"],
+        updated_at="2026-01-28 00:00",
+        deleted=True,
+    )
     # learning: M001 10/day all month (day 5 restated 10 → 5 by a later export) = 305; M002 150
     for day in range(1, 32):
         s.points("pk-M001", f"2026-01-{day:02d}", 10, export_date="2026-01-31")

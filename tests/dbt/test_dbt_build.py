@@ -24,10 +24,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pioneer_scenario import NOW, build_scenario  # noqa: E402
-
+from pioneer_scenario import NOW, build_scenario  # tests/dbt is on sys.path (pytest rootdir-less module)
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = ROOT / "dbt_project"
@@ -68,16 +65,19 @@ def member_month(warehouse, member_id, month):
         "select index_score, grade, org_life, learning, performance, pioneer_role, base, bonus, deductions,"
         " vetoed, performance_coefficient, kpi_missing, branch_id from marts.fct_member_index_monthly"
         " where member_id = ? and month = ?",
-        member_id, month,
+        member_id,
+        month,
     )
     assert len(rows) == 1, f"{member_id} {month}: {rows}"
     keys = ["index_score", "grade", "org_life", "learning", "performance", "pioneer_role", "base", "bonus",
             "deductions", "vetoed", "performance_coefficient", "kpi_missing", "branch_id"]  # fmt: skip
-    return dict(zip(keys, rows[0]))
+    return dict(zip(keys, rows[0], strict=True))
 
 
 def test_months_are_complete_months_before_the_clock(warehouse):
-    months = [r[0] for r in query(warehouse, "select distinct month from marts.fct_member_index_monthly order by 1")]
+    months = [
+        r[0] for r in query(warehouse, "select distinct month from marts.fct_member_index_monthly order by 1")
+    ]
     assert months == ["2026-01", "2026-02", "2026-03"]
 
 
@@ -115,7 +115,10 @@ def test_m003_january_bonus_capped(warehouse):
 
 
 def test_not_scored_members(warehouse):
-    scored = query(warehouse, "select member_id, month from marts.fct_member_index_monthly where member_id in ('M004', 'M005')")
+    scored = query(
+        warehouse,
+        "select member_id, month from marts.fct_member_index_monthly where member_id in ('M004', 'M005')",
+    )
     assert scored == [("M004", "2026-03")]
 
 
@@ -139,5 +142,10 @@ def test_ledger_sums_to_index(warehouse):
 def test_unknown_phone_quarantined_without_phone(warehouse):
     rows = query(warehouse, "select source, entity, reason from audit.quarantine_references")
     assert ("learning", "points", "unknown_person") in rows
-    columns = [r[0] for r in query(warehouse, "select column_name from information_schema.columns where table_schema = 'audit'")]
+    columns = [
+        r[0]
+        for r in query(
+            warehouse, "select column_name from information_schema.columns where table_schema = 'audit'"
+        )
+    ]
     assert "raw" not in columns and "person_key" not in columns
