@@ -209,6 +209,7 @@ class Organisation:
     courses: list[tuple[str, str]]  # (课程编号, 课程名称); the first len(lectured) are lectured
     commando: dict[int, int]  # person -> commando team (突击队)
     hospitals: dict[int, str]  # person -> red-grid hospital (红色网格)
+    exemplary: frozenset[int]  # 先锋 candidates: full attendance, study, KPI, service and honours
     views: dict[int, RosterView] = field(default_factory=dict)
 
     def scaled(self, client_count: int) -> int:
@@ -249,8 +250,18 @@ class Organisation:
         width = max(2, len(str(n_hospitals)))
         grid = rng.sample(full_members, min(len(full_members), 3 * n_hospitals))
         hospitals = {person: f"HOSP{k % n_hospitals + 1:0{width}d}" for k, person in enumerate(grid)}
+        exemplary = frozenset(rng.sample(full_members, min(len(full_members), scaled(40, members))))
         return cls(
-            members, months, branches, people, snapshot_dates, deliveries, courses, commando, hospitals
+            members,
+            months,
+            branches,
+            people,
+            snapshot_dates,
+            deliveries,
+            courses,
+            commando,
+            hospitals,
+            exemplary,
         )
 
     @cached_property
@@ -484,12 +495,18 @@ class MeetingSystem:
     def __init__(self, org: Organisation, rng: random.Random):
         self.org, self.rng = org, rng
         self.diligence = [
-            rng.uniform(0.4, 0.75) if rng.random() < 0.1 else rng.uniform(0.85, 1.0) for _ in org.people
+            1.0
+            if i in org.exemplary
+            else rng.uniform(0.4, 0.75)
+            if rng.random() < 0.1
+            else rng.uniform(0.85, 1.0)
+            for i in range(len(org.people))
         ]
         self.service_rate = [
             max(
-                rng.choice((0, 0, 0.5, 1, 1.5, 2, 2.5, 4.5)),
+                rng.choice((0, 1, 1.5, 2, 2.5, 3, 3.5, 4.5)),
                 1.5 if i in org.commando or i in org.hospitals else 0,
+                7.5 if i in org.exemplary else 0,  # about 18 hours a month
             )
             for i in range(len(org.people))
         ]
@@ -623,7 +640,7 @@ class MeetingSystem:
         rng = self.rng
         user = self.org.people[person].employee_no
         utc = rng.random() < 0.1
-        if rng.random() < 0.04:
+        if person not in self.org.exemplary and rng.random() < 0.04:
             approved = rng.random() < 0.8
             leave = {
                 "leave_id": self.next_id("LV"),
@@ -656,7 +673,7 @@ class MeetingSystem:
                     "deleted": True,
                 }
                 self.emit("attendance", check_in, tombstone)
-        elif rng.random() < 0.75:
+        elif person in self.org.exemplary or rng.random() < 0.75:
             join = start - rng.randint(0, 15) * MINUTE
             self.emit("attendance", self.attendance(meeting_id, user, "onsite", join, None, join, utc))
         else:
@@ -831,6 +848,8 @@ def write_learning(directory: Path, org: Organisation, rng: np.random.Generator)
     level = rng.uniform(5, 28, len(people))  # mean points on a day of study
     keenness = rng.uniform(0.45, 1.0, len(people))  # share of days with study
     course_rate = rng.choice([0.0, 0.5, 1, 2, 3, 8], len(people)) / 30  # completions a day
+    exemplary = np.array(sorted(org.exemplary), dtype=np.int64)
+    level[exemplary], keenness[exemplary], course_rate[exemplary] = 24, 0.97, 8 / 30
     prefix = [f"{p.name},{p.phone}," for p in people]
     cumulative = np.zeros(len(people), np.int64)
     first, last = org.months[0], month_end(org.months[-1])
@@ -913,6 +932,7 @@ def write_kpi(directory: Path, org: Organisation, rng: random.Random) -> dict:
     """``kpi_YYYYMM.csv`` per month: every employee of the month (a few missing), a few outsiders not in
     the roster, and the previous month's corrections and late rows."""
     outsiders = [f"SG9{n:06d}" for n in sorted(rng.sample(range(10**6), org.scaled(5)))]
+    exemplary = {org.people[i].employee_no for i in org.exemplary}
     previous: list[tuple[str, float]] = []
     late: list[str] = []
     rows, planted = 0, []
@@ -928,7 +948,7 @@ def write_kpi(directory: Path, org: Organisation, rng: random.Random) -> dict:
             if rng.random() < 0.03:  # not scored yet
                 missing.append(employee_no)
             else:
-                scored.append((employee_no, kpi_score(rng)))
+                scored.append((employee_no, kpi_score(rng, employee_no in exemplary)))
         lines = [KPI_HEADER] + [
             kpi_line(no, period, score, kpi_time(rng, next_month(month), (1, 4)), rng)
             for no, score in scored + [(no, kpi_score(rng)) for no in outsiders]
@@ -958,8 +978,8 @@ def write_kpi(directory: Path, org: Organisation, rng: random.Random) -> dict:
     return {"kpi_rows": rows, "malformed": len(planted)}
 
 
-def kpi_score(rng: random.Random) -> float:
-    return round(min(118.0, max(45.0, rng.gauss(88, 9))), 2)
+def kpi_score(rng: random.Random, exemplary: bool = False) -> float:
+    return round(min(118.0, max(45.0, rng.gauss(106, 5) if exemplary else rng.gauss(88, 9))), 2)
 
 
 def kpi_line(employee_no: str, period: str, score: float, updated_at: str, rng: random.Random) -> str:
@@ -982,14 +1002,16 @@ def write_admin_items(directory: Path, org: Organisation, rng: random.Random) ->
     for k, month in enumerate(org.months):
         view = org.view_on(month_end(month))
         members = [org.people[i].employee_no for i, s in enumerate(view.states) if s and s.status in PARTY]
+        honoured = [org.people[i].employee_no for i in sorted(org.exemplary) if view.states[i]]
         approved_at = month_end(month) - 8 * DAY
         items = []
-        for kind, count, reasons, points in (
-            ("bonus", org.scaled(4), HONOURS, (1, 2, 3, 5)),
-            ("deduction", org.scaled(2), FAULTS, (1, 2, 3)),
-            ("veto", vetoes.count(k), VETO_REASONS, (0,)),
+        for kind, pool, count, reasons, points in (
+            ("bonus", members, org.scaled(4), HONOURS, (1, 2, 3, 5)),
+            ("bonus", honoured, len(honoured) // 3, HONOURS, (2, 3, 5)),  # the exemplary are honoured more
+            ("deduction", members, org.scaled(2), FAULTS, (1, 2, 3)),
+            ("veto", members, vetoes.count(k), VETO_REASONS, (0,)),
         ):
-            for employee_no in rng.sample(members, min(count, len(members))):
+            for employee_no in rng.sample(pool, min(count, len(pool))):
                 serial += 1
                 at = dt.datetime.combine(approved_at + rng.randint(0, 7) * DAY, dt.time(rng.randint(9, 17)))
                 items.append(
