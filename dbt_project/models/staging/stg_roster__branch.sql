@@ -1,6 +1,6 @@
 -- Branch change events: latest version per natural key, tombstones applied.
 with latest as (
-    {{ latest_version(source('roster', 'branch'), 'natural_key') }}
+    {{ latest_version(source('roster', 'branch'), 'branch_id, effective_date') }}
 )
 
 select

@@ -1,6 +1,7 @@
--- Roster member change events: latest version per natural key, tombstones applied, typed.
+-- Roster member change events: the history of each person (one state per member and effective
+-- date; the latest derivation of that state wins), tombstones applied, typed.
 with latest as (
-    {{ latest_version(source('roster', 'member'), 'natural_key') }}
+    {{ latest_version(source('roster', 'member'), 'member_id, effective_date') }}
 )
 
 select
