@@ -5,7 +5,7 @@ select
     member_months.month_start,
     items.item_id,
     items.item_kind,
-    coalesce(items.points, 0) as points,
+    cast(coalesce(items.points, 0) as decimal(18,6)) as points,
     items.reason,
     items.event_id
 from {{ ref('stg_admin__item') }} as items

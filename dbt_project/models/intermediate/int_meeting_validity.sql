@@ -23,7 +23,7 @@ quorum as (
         due.meeting_id,
         count(*) as due_members,
         sum(case when coalesce(presence.is_attended, false) then 1 else 0 end) as attended_members
-    from {{ ref('int_meeting_due_users') }} as due
+    from {{ ref('stg_meeting__meeting_due_users') }} as due
     left join {{ ref('int_meeting_presence') }} as presence
         on presence.meeting_id = due.meeting_id
         and presence.employee_no = due.employee_no

@@ -8,7 +8,7 @@ with required as (
         meetings.starts_at,
         due.employee_no
     from {{ ref('stg_meeting__meeting') }} as meetings
-    inner join {{ ref('int_meeting_due_users') }} as due
+    inner join {{ ref('stg_meeting__meeting_due_users') }} as due
         on due.meeting_id = meetings.meeting_id
     where meetings.meeting_status = 'held'
       and meetings.meeting_type in ('branch_general', 'committee', 'group', 'lecture', 'theme_day')

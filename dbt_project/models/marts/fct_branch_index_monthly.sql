@@ -84,8 +84,8 @@ select
     final.index_score,
     final.stars,
     final.rank_overall,
-    final.index_score - previous_month.index_score as mom_delta,
-    final.index_score - previous_year.index_score as yoy_delta,
+    cast(final.index_score - previous_month.index_score as decimal(18,2)) as mom_delta,
+    cast(final.index_score - previous_year.index_score as decimal(18,2)) as yoy_delta,
     final.rule_version,
     final.month_start
 from final

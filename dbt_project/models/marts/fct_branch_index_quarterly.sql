@@ -61,7 +61,7 @@ select
         else 0
     end as stars,
     rank() over (partition by indexed.quarter_start order by indexed.index_score desc) as rank_overall,
-    indexed.index_score - previous_year.index_score as yoy_delta,
+    cast(indexed.index_score - previous_year.index_score as decimal(18,2)) as yoy_delta,
     indexed.rule_version,
     indexed.quarter_start
 from indexed

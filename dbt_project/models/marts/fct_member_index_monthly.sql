@@ -80,8 +80,8 @@ select
     graded.rank_in_branch,
     graded.rank_overall,
     graded.scored_members,
-    graded.index_score - previous_month.index_score as mom_delta,
-    graded.index_score - previous_year.index_score as yoy_delta,
+    cast(graded.index_score - previous_month.index_score as decimal(18,2)) as mom_delta,
+    cast(graded.index_score - previous_year.index_score as decimal(18,2)) as yoy_delta,
     graded.kpi_missing,
     graded.rule_version,
     graded.month_start

@@ -58,7 +58,7 @@ select
     indexed.index_score,
     rank() over (partition by indexed.quarter_start order by indexed.index_score desc) as rank_overall,
     rank() over (partition by indexed.quarter_start, indexed.branch_id order by indexed.index_score desc) as rank_in_branch,
-    indexed.index_score - previous_year.index_score as yoy_delta,
+    cast(indexed.index_score - previous_year.index_score as decimal(18,2)) as yoy_delta,
     indexed.rule_version,
     indexed.quarter_start
 from indexed

@@ -13,7 +13,6 @@ select
     start_time as starts_at,
     end_time as ends_at,
     status as meeting_status,
-    due_user_ids,
     updated_at,
     source_file,
     source_position
