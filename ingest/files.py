@@ -55,7 +55,11 @@ class BatchResult:
 
 
 def decode(path: Path, data: bytes) -> bytes:
-    """The file's text as UTF-8 bytes: UTF-8 with BOM, UTF-8, else GB18030."""
+    """The file's text as UTF-8 bytes with LF line breaks: UTF-8 with BOM, UTF-8, else GB18030."""
+    return _utf8(path, data).replace(b"\r\n", b"\n")
+
+
+def _utf8(path: Path, data: bytes) -> bytes:
     try:
         if data.startswith(codecs.BOM_UTF8):
             data = data[len(codecs.BOM_UTF8) :]
@@ -119,24 +123,6 @@ def chunks(files: list[SourceFile]) -> list[list[SourceFile]]:
     return groups
 
 
-def numbered_lines(file_no: int, text: bytes) -> pa.Table:
-    """``file_no, line_no, line`` (1-based, line keeps its line break), zero-copy over ``text``."""
-    buf = np.frombuffer(text, dtype=np.uint8)
-    ends = np.flatnonzero(buf == ord("\n")) + 1
-    if len(buf) and buf[-1] != ord("\n"):
-        ends = np.append(ends, len(buf))
-    offsets = np.concatenate(([0], ends)).astype(np.int64)
-    n = len(ends)
-    lines = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(text))
-    return pa.table(
-        {
-            "file_no": pa.array(np.full(n, file_no, dtype=np.int32)),
-            "line_no": pa.array(np.arange(1, n + 1, dtype=np.int64)),
-            "line": lines,
-        }
-    )
-
-
 def header_positions(f: SourceFile, columns: dict[str, str]) -> dict[str, int]:
     """1-based position of each listed column in the file's header; IngestError if one is missing."""
     first_line = f.text.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
@@ -170,13 +156,20 @@ def shanghai_ts(text: str) -> str:
 def register_records(
     store: EventStore, feed: Feed, files: list[SourceFile], file_dates: list[dt.date | None]
 ) -> None:
-    """Create the view ``records`` over the files' lines (see module doc)."""
+    """Create the temp table ``records`` from the files' lines (see module doc)."""
     db = store.db
-    db.register("file_lines", pa.concat_tables(numbered_lines(i, f.text) for i, f in enumerate(files)))
+    # each file's text as one string, without copying it; DuckDB splits it into numbered lines
+    texts = [
+        pa.LargeStringArray.from_buffers(
+            1, pa.py_buffer(np.array([0, len(f.text)], np.int64)), pa.py_buffer(f.text)
+        )
+        for f in files
+    ]
     positions = [header_positions(f, feed.columns) if feed.columns else {} for f in files]
     catalog = pa.table(
         {
             "file_no": pa.array(range(len(files)), pa.int32()),
+            "text": pa.chunked_array(texts),
             "source_file": [f.name for f in files],
             "file_date": pa.array(file_dates, pa.date32()),
             **{f"at_{c}": [p[c] for p in positions] for c in (feed.columns or {}).values()},
@@ -184,26 +177,36 @@ def register_records(
     )
     db.register("file_catalog", catalog)
     first = 2 if feed.columns else 1
-    columns = "".join(f", nullif(trim(fields[at_{c}]), '') AS {c}" for c in (feed.columns or {}).values())
+    columns = "".join(f", nullif(fields[at_{c}], '') AS {c}" for c in (feed.columns or {}).values())
     db.execute(
         f"""
-        CREATE OR REPLACE TEMP VIEW records AS
+        CREATE OR REPLACE TEMP TABLE records AS
         WITH numbered AS (
-            SELECT c.*, l.line_no AS source_position, rtrim(l.line, E'\\r\\n') AS raw
-            FROM file_lines l JOIN file_catalog c USING (file_no)
-            WHERE l.line_no >= {first})
+            SELECT * EXCLUDE (text, line), line AS raw
+            FROM (SELECT *, generate_subscripts(lines, 1) AS source_position, unnest(lines) AS line
+                  FROM (SELECT *, string_split(text, E'\\n') AS lines FROM file_catalog))
+            WHERE source_position >= {first})
         SELECT source_file, file_date, source_position, raw{columns}
         FROM (SELECT *{", " + CSV_FIELDS + " AS fields" if columns else ""} FROM numbered WHERE raw <> '')
         """
     )
+    db.unregister("file_catalog")
 
 
-def parse(store: EventStore, feed: Feed, files: list[SourceFile]) -> None:
-    """Create the temp table ``parsed``: the feed's parse SQL over the files' records."""
+def parse(store: EventStore, feed: Feed, files: list[SourceFile], with_ids: bool = True) -> None:
+    """Create the temp table ``parsed``: the feed's parse SQL over the files' records, with
+    (``with_ids``) the ``event_id`` of each good line."""
     register_records(
         store, feed, files, [file_date(f.path, feed.date_prefix) if feed.date_prefix else None for f in files]
     )
-    store.db.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {feed.parse}")
+    ids = (
+        f"CASE WHEN reject_reason IS NULL THEN {event_id(feed.source, feed.entity)} END AS event_id,"
+        if with_ids
+        else ""
+    )
+    store.db.execute(
+        f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT {ids} * FROM ({feed.parse}); DROP TABLE records"
+    )
 
 
 def quarantine_rejects(store: EventStore, feed: Feed, batch_id: str, now: dt.datetime) -> dict[str, int]:
@@ -222,20 +225,21 @@ def quarantine_rejects(store: EventStore, feed: Feed, batch_id: str, now: dt.dat
     )
 
 
+def event_id(source: str, entity: str) -> str:
+    """SQL of an event's id over its typed columns and ``natural_key, record_time, deleted``:
+    sha256 of ``source|entity|natural_key|version``, the version being the record time and the
+    canonical typed content, so one record version gets one id whichever file delivered it."""
+    content = ", ".join(f"coalesce(CAST({f.name} AS VARCHAR), '∅')" for f in ENTITIES[(source, entity)])
+    return f"""sha256(concat_ws('|', '{source}', '{entity}', natural_key,
+                                CAST(record_time AS VARCHAR), CAST(deleted AS VARCHAR), {content}))"""
+
+
 def append_events(
     store: EventStore, source: str, entity: str, rows: str, batch_id: str, now: dt.datetime
 ) -> int:
-    """Append the events of query ``rows`` (typed columns, ``natural_key, record_time, deleted,
-    source_file, source_position, raw``), giving each its id: sha256 of
-    ``source|entity|natural_key|version``, the version being the record time and the typed content."""
-    typed = [f.name for f in ENTITIES[(source, entity)]]
-    content = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '∅')" for c in typed)
-    events = store.db.sql(
-        f"""SELECT sha256(concat_ws('|', '{source}', '{entity}', natural_key,
-                                    CAST(record_time AS VARCHAR), CAST(deleted AS VARCHAR), {content})) AS event_id,
-                   {_envelope(source, entity, batch_id, now)}, *
-            FROM ({rows})"""
-    )
+    """Append the events of query ``rows`` (``event_id``, typed columns, ``natural_key, record_time,
+    deleted, source_file, source_position, raw``); returns how many were new."""
+    events = store.db.sql(f"SELECT {_envelope(source, entity, batch_id, now)}, * FROM ({rows})")
     return store.append(source, entity, events, batch_id)
 
 

@@ -23,6 +23,7 @@ from ingest.files import (
     Feed,
     append_events,
     chunks,
+    event_id,
     file_date,
     merge,
     new_files,
@@ -116,7 +117,7 @@ def ingest(
         loaded, skipped = loaded + len(files), skipped + skipped_here
         for group in chunks(files):
             batch_id = store.new_batch("roster", now)
-            parse(store, feed, group)
+            parse(store, feed, group, with_ids=False)
             quarantined = quarantine_rejects(store, feed, batch_id, now)
             added = _derive(
                 store,
@@ -211,7 +212,11 @@ def _derive(
         JOIN targets t ON t.snapshot_date = coalesce(cur.snapshot_date, prv.target_date)
         WHERE prv.{key} IS NULL OR cur.{key} IS NULL OR {differs}
     """
-    added = {feed.entity: append_events(store, "roster", feed.entity, changes, batch_id, now)}
+    added = {
+        feed.entity: append_events(
+            store, "roster", feed.entity, _with_id(feed.entity, changes), batch_id, now
+        )
+    }
     if feed.entity == "member":
         snapshot_events = """
             SELECT t.snapshot_date, count(s.snapshot_date) AS persons, CAST(t.snapshot_date AS VARCHAR) AS natural_key,
@@ -219,7 +224,13 @@ def _derive(
                 1 AS source_position, NULL AS raw
             FROM timeline t LEFT JOIN state s USING (snapshot_date) WHERE t.is_new GROUP BY ALL
         """
-        added["snapshot"] = append_events(store, "roster", "snapshot", snapshot_events, batch_id, now)
+        added["snapshot"] = append_events(
+            store, "roster", "snapshot", _with_id("snapshot", snapshot_events), batch_id, now
+        )
     db.execute("DROP TABLE targets; DROP TABLE state")
     db.unregister("timeline")
     return {entity: n for entity, n in added.items() if n}
+
+
+def _with_id(entity: str, rows: str) -> str:
+    return f"SELECT {event_id('roster', entity)} AS event_id, * FROM ({rows})"

@@ -114,39 +114,57 @@ class EventStore:
 
         ``events`` (an Arrow table, or a relation of :attr:`db`) has the columns of
         :func:`ingest.schema.entity_schema`; extra columns are ignored. Events whose
-        ``event_id`` is already stored, or that repeat an earlier row of the batch
-        (by ``source_file``, ``source_position``), are left out.
+        ``event_id`` is already stored are left out, and of events repeated within the
+        batch the first (by ``source_file``, ``source_position``) is kept.
         """
         columns = ", ".join(f'b."{f.name}"' for f in entity_schema(source, entity))
-        return self._copy_new(
-            events,
+        self._stage(events)
+        # distinct hashes prove distinct ids; otherwise keep the first row of each id
+        rows, hashes = self.db.execute(
+            "SELECT count(*), count(DISTINCT hash(event_id)) FROM batch"
+        ).fetchone()
+        first_of_each = (
+            ""
+            if hashes == rows
+            else "QUALIFY row_number() OVER (PARTITION BY b.event_id ORDER BY b.source_file, b.source_position) = 1"
+        )
+        added = self._copy_new(
             f"""SELECT {columns} FROM batch b
                 ANTI JOIN read_parquet({_sql_text(self.entity_glob(source, entity))}) s USING (event_id)
-                QUALIFY row_number() OVER (PARTITION BY b.event_id ORDER BY b.source_file, b.source_position) = 1""",
+                {first_of_each}""",
             self.entity_dir(source, entity) / f"{batch_id}.parquet",
         )
+        self._unstage()
+        return added
 
     def append_quarantine(self, source: str, rows: Relation, batch_id: str) -> int:
         """Append rejected rows (columns of ``QUARANTINE``), leaving out rows already quarantined
         for the same entity, file, position and reason. Returns how many were new."""
         columns = ", ".join(f'b."{f.name}"' for f in QUARANTINE)
         glob = _sql_text(str(self.quarantine_dir / source / "*.parquet"))
-        return self._copy_new(
-            rows,
+        self._stage(rows)
+        added = self._copy_new(
             f"""SELECT DISTINCT ON (b.entity, b.source_file, b.source_position, b.reason) {columns}
                 FROM batch b ANTI JOIN read_parquet({glob}) s USING (entity, source_file, source_position, reason)""",
             self.quarantine_dir / source / f"{batch_id}.parquet",
         )
+        self._unstage()
+        return added
 
-    def _copy_new(self, batch: Relation, query: str, path: Path) -> int:
-        """Write ``query`` over the view ``batch`` to ``path`` (atomic); no file when it has no rows."""
+    def _stage(self, batch: Relation) -> None:
+        """Make ``batch`` readable as the view ``batch``."""
         if isinstance(batch, duckdb.DuckDBPyRelation):
             batch.create_view("batch", replace=True)
         else:
             self.db.register("batch", batch)
+
+    def _unstage(self) -> None:
+        self.db.execute("DROP VIEW batch")
+
+    def _copy_new(self, query: str, path: Path) -> int:
+        """Write ``query`` to ``path`` (atomic); no file when it has no rows."""
         tmp = path.with_name(f".{path.name}.tmp")
         written = self.db.execute(f"COPY ({query}) TO {_sql_text(str(tmp))} (FORMAT parquet)").fetchone()[0]
-        self.db.execute("DROP VIEW batch")
         if written:
             os.rename(tmp, path)
         else:
