@@ -24,7 +24,7 @@ learning as (
 ),
 
 service as (
-    select member_id, month_start, sum(service_hours) as service_hours
+    select member_id, month_start, sum(service_seconds) as service_seconds
     from {{ ref('int_member_service_records') }}
     group by member_id, month_start
 ),
@@ -53,7 +53,9 @@ measures as (
         {{ score_div('scored.learning_monthly_target * scored.active_days', 'scored.days_in_month') }} as learning_target,
         kpi.kpi_score,
         kpi.kpi_score is null as kpi_missing,
-        cast(coalesce(service.service_hours, 0) as decimal(18,6)) as service_hours,
+        coalesce(service.service_seconds, 0) as service_seconds,
+        {{ score_div('coalesce(service.service_seconds, 0)', 3600) }} as service_hours,
+        scored.learning_monthly_target,
         scored.org_life_max,
         scored.learning_max,
         scored.performance_max,
@@ -78,8 +80,9 @@ select
         else {{ score_div('org_life_max * meetings_attended', 'meetings_due - meetings_excused') }}
     end as org_life,
     case
-        when learning_points >= learning_target then learning_max
-        else {{ score_div('learning_max * learning_points', 'learning_target') }}
+        -- points / (target × active_days / days_in_month), divided once so the score stays exact
+        when learning_points * days_in_month >= learning_monthly_target * active_days then learning_max
+        else {{ score_div('learning_max * learning_points * days_in_month', 'learning_monthly_target * active_days') }}
     end as learning,
     case
         when kpi_score is null then cast(0 as decimal(18,6))
@@ -87,7 +90,7 @@ select
         else {{ score_div('performance_max * kpi_score', 'kpi_full_score') }}
     end as performance,
     case
-        when service_hours >= service_target_hours then pioneer_role_max
-        else {{ score_div('pioneer_role_max * service_hours', 'service_target_hours') }}
+        when service_seconds >= service_target_hours * 3600 then pioneer_role_max
+        else {{ score_div('pioneer_role_max * service_seconds', 'service_target_hours * 3600') }}
     end as pioneer_role
 from measures

@@ -67,10 +67,11 @@ service_bonus as (
         dims.month_start,
         dims.service_hours,
         rules.service_bonus_cap,
-        cast(floor(dims.service_hours - rules.service_target_hours) * rules.service_bonus_per_hour as decimal(18,6)) as uncapped_bonus
+        -- whole hours beyond the target, from exact seconds
+        cast(floor((dims.service_seconds - rules.service_target_hours * 3600) / 3600) * rules.service_bonus_per_hour as decimal(18,6)) as uncapped_bonus
     from dims
     inner join rules on rules.member_id = dims.member_id and rules.month_start = dims.month_start
-    where dims.service_hours >= rules.service_target_hours + 1
+    where dims.service_seconds >= (rules.service_target_hours + 1) * 3600
 ),
 
 service_rows as (

@@ -1,5 +1,5 @@
 -- Verified service records of each member that start on one of the member's active days;
--- hours = end − start (exact decimal).
+-- hours = end − start (kept in whole seconds so that sums stay exact; hours shown to 6 places).
 select
     member_days.member_id,
     member_days.month_start,
@@ -7,6 +7,7 @@ select
     services.event_id,
     services.starts_at,
     services.ends_at,
+    {{ seconds_between('services.starts_at', 'services.ends_at') }} as service_seconds,
     {{ score_div(seconds_between('services.starts_at', 'services.ends_at'), 3600) }} as service_hours
 from {{ ref('stg_meeting__service_record') }} as services
 inner join {{ ref('int_reference_checks') }} as checks
