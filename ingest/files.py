@@ -15,7 +15,8 @@ import csv
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,8 @@ class SourceFile:
     path: Path
     name: str  # relative to DIR/<source>/, as stored in ``source_file``
     sha256: str
-    text: bytes  # UTF-8
+    size: int
+    text: bytes = b""  # UTF-8, LF: read per batch by :func:`chunks`
 
 
 @dataclass
@@ -106,21 +108,23 @@ def new_files(
             skipped += 1
             continue
         seen.add(identity)
-        files.append(SourceFile(path, name, sha, decode(path, data)))
+        decode(path, data)  # an undecodable file fails its source before anything is written
+        files.append(SourceFile(path, name, sha, len(data)))
     return files, skipped
 
 
-def chunks(files: list[SourceFile]) -> list[list[SourceFile]]:
-    """Consecutive files grouped up to ``CHUNK_BYTES`` of text each (one batch per group)."""
+def chunks(files: list[SourceFile]) -> Iterator[list[SourceFile]]:
+    """Consecutive files grouped up to ``CHUNK_BYTES`` each (one batch per group), with their text."""
     groups: list[list[SourceFile]] = []
     size = CHUNK_BYTES
     for f in files:
-        if size + len(f.text) > CHUNK_BYTES:
+        if size + f.size > CHUNK_BYTES:
             groups.append([])
             size = 0
         groups[-1].append(f)
-        size += len(f.text)
-    return groups
+        size += f.size
+    for group in groups:
+        yield [replace(f, text=decode(f.path, f.path.read_bytes())) for f in group]
 
 
 def header_positions(f: SourceFile, columns: dict[str, str]) -> dict[str, int]:

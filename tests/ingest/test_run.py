@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from conftest import (
     ITEMS_HEADER,
     KPI_HEADER,
     POINTS_HEADER,
     ROSTER_HEADER,
+    events,
     meeting_record,
     write_jsonl,
     write_lines,
 )
 
+from ingest import files
 from ingest.run import ingest_all, ingest_source
 from ingest.schema import SOURCES
+from ingest.store import EventStore
 
 
 def landing(settings) -> None:
@@ -76,3 +80,30 @@ def test_sources_ingest_concurrently_each_under_its_own_directories(settings):
         assert source in path.relative_to(settings.home).parts, path
     assert not list(events_dir.rglob("*.tmp"))
     assert all(ingest_source(settings, s).events_added == {} for s in SOURCES)
+
+
+def test_crash_before_the_ledger_entry_reprocesses_without_duplicates(settings, monkeypatch):
+    landing(settings)
+
+    def crash(*args):
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(EventStore, "record_files", crash)
+    with pytest.raises(RuntimeError):
+        ingest_source(settings, "learning")
+    monkeypatch.undo()
+    again = ingest_source(settings, "learning")
+    assert (again.events_added, again.files_loaded) == ({}, 1)
+    assert len(events(settings, "learning", "points")) == 1
+
+
+def test_large_sources_load_in_several_batches(settings, monkeypatch):
+    monkeypatch.setattr(files, "CHUNK_BYTES", 100)
+    for day in range(1, 6):
+        write_lines(
+            settings,
+            f"learning/points_2026-03-0{day}.csv",
+            [POINTS_HEADER, f"张伟,13800000001,2026-03-0{day},{day},0"],
+        )
+    assert ingest_source(settings, "learning").events_added == {"points": 5}
+    assert len({e["batch_id"] for e in events(settings, "learning", "points")}) > 1
