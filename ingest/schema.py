@@ -5,9 +5,21 @@ Layout (all files immutable once written; a file appears by atomic rename)::
     HOME/events/<source>/<entity>/<batch_id>.parquet   events of one batch and entity
     HOME/events/<source>/<entity>/_empty.parquet       zero-row file so readers' globs never fail
     HOME/events/_files/<batch_id>.parquet               ledger of loaded files (sha256 → batch)
-    HOME/events/_watermarks/<batch_id>.parquet          live connectors' watermarks
+    HOME/events/_watermarks/<batch_id>-<entity>.parquet live connectors' watermarks
+    HOME/events/_batches/<batch_id>.started             batch id reservation (atomic create)
     HOME/events/_batches/<batch_id>.json                batch summary, written last
     HOME/quarantine/<source>/<batch_id>.parquet         rejected rows (final reasons)
+
+``_files``, ``_watermarks`` and every ``quarantine/<source>`` also hold an ``_empty.parquet``.
+Batch ids are ``<run clock YYYYmmddTHHMMSS>-<source>-<nnn>``.
+
+``natural_key`` per entity (parts joined by ``|``): roster/member member_id, roster/branch
+branch_id, roster/snapshot the snapshot date; meeting/* the record id; learning/points
+``person_key|points_date``; learning/course ``person_key|course_id|course_kind|course_date``;
+performance/kpi ``employee_no|period``; admin/item item_id. A roster ``left`` event has no
+line of its own: ``source_position`` 0 and ``raw`` NULL, ``source_file`` the snapshot lacking
+the person. Events re-derived for a stored snapshot (after a late one) point at the line that
+last delivered those attributes.
 
 Every event row has the envelope columns followed by the entity's typed columns.
 Timestamps and dates are Asia/Shanghai local time (naive); ``recorded_at`` is the
