@@ -164,7 +164,9 @@ class EventStore:
     def _copy_new(self, query: str, path: Path) -> int:
         """Write ``query`` to ``path`` (atomic); no file when it has no rows."""
         tmp = path.with_name(f".{path.name}.tmp")
-        written = self.db.execute(f"COPY ({query}) TO {_sql_text(str(tmp))} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)").fetchone()[0]
+        written = self.db.execute(
+            f"COPY ({query}) TO {_sql_text(str(tmp))} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
+        ).fetchone()[0]
         if written:
             os.rename(tmp, path)
         else:
