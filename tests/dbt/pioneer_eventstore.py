@@ -100,7 +100,7 @@ class EventStore:
         return self.event(
             "roster",
             "member",
-            f"{member_id}|{day}",
+            member_id,  # the store's natural key of a member event (schema.py)
             ts(day + " 00:00"),
             member_id=member_id,
             effective_date=d(day),
@@ -120,7 +120,7 @@ class EventStore:
         return self.event(
             "roster",
             "branch",
-            f"{branch_id}|{day}",
+            branch_id,
             ts(day + " 00:00"),
             branch_id=branch_id,
             effective_date=d(day),

@@ -1,6 +1,10 @@
--- Branch change events: latest version per natural key, tombstones applied.
+-- Branch change events: one per (branch, effective date), the latest derivation winning (as for members).
 with latest as (
-    {{ latest_version(source('roster', 'branch'), 'branch_id, effective_date') }}
+    {{ latest_version(
+        source('roster', 'branch'),
+        'branch_id, effective_date',
+        'recorded_at desc, batch_id desc, source_file desc, source_position desc'
+    ) }}
 )
 
 select

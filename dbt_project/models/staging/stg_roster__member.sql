@@ -1,7 +1,11 @@
 -- Roster member change events: the history of each person (one state per member and effective
 -- date; the latest derivation of that state wins), tombstones applied, typed.
 with latest as (
-    {{ latest_version(source('roster', 'member'), 'member_id, effective_date') }}
+    {{ latest_version(
+        source('roster', 'member'),
+        'member_id, effective_date',
+        'recorded_at desc, batch_id desc, source_file desc, source_position desc'
+    ) }}
 )
 
 select
