@@ -6,6 +6,7 @@ For one item_id the latest ``approved_at`` wins (in the models); points of a vet
 from __future__ import annotations
 
 from ingest.files import Feed, shanghai_ts
+from ingest.schema import sql_set
 
 COLUMNS = (
     "item_id",
@@ -32,7 +33,8 @@ FEEDS = [
                 WHEN item_id IS NULL OR employee_no IS NULL OR month_text IS NULL OR kind IS NULL
                      OR (points_text IS NULL AND kind <> 'veto') OR approved_text IS NULL OR status IS NULL
                     THEN 'missing_field'
-                WHEN kind NOT IN ('bonus', 'deduction', 'veto') OR status NOT IN ('approved', 'revoked') THEN 'bad_enum'
+                WHEN kind NOT IN {sql_set("admin", "item", "kind")} OR status NOT IN {sql_set("admin", "item", "status")}
+                    THEN 'bad_enum'
                 WHEN month IS NULL THEN 'bad_date'
                 WHEN approved_at IS NULL THEN 'bad_timestamp'
                 WHEN points_text IS NOT NULL AND points IS NULL THEN 'bad_number'

@@ -8,6 +8,7 @@ needs only the id and ``updated_at`` and is stored as an event with ``deleted = 
 from __future__ import annotations
 
 from ingest.files import Feed, shanghai_ts
+from ingest.schema import sql_set
 
 
 def _text(field: str) -> str:
@@ -87,8 +88,8 @@ FEEDS = [
             "updated_at": _ts("updated_at"),
         },
         ["branch_id", "type", "start_time", "end_time", "status", "due_user_ids"],
-        f"""WHEN type NOT IN ('branch_general', 'committee', 'group', 'lecture', 'theme_day', 'other')
-                      OR status NOT IN ('scheduled', 'held', 'cancelled') THEN 'bad_enum'
+        f"""WHEN type NOT IN {sql_set("meeting", "meeting", "type")}
+                      OR status NOT IN {sql_set("meeting", "meeting", "status")} THEN 'bad_enum'
                  WHEN due_user_ids IS NULL THEN 'missing_field'
                  WHEN {_bad_ts("start_time", "end_time")} THEN 'bad_timestamp'
                  WHEN end_time < start_time THEN 'end_before_start'""",
@@ -107,7 +108,7 @@ FEEDS = [
             "updated_at": _ts("updated_at"),
         },
         ["meeting_id", "user_id", "mode", "join_time"],
-        f"""WHEN mode NOT IN ('online', 'onsite') THEN 'bad_enum'
+        f"""WHEN mode NOT IN {sql_set("meeting", "attendance", "mode")} THEN 'bad_enum'
                  WHEN mode = 'online' AND {_text("leave_time")} IS NULL THEN 'missing_field'
                  WHEN {_bad_ts("join_time", "leave_time")} THEN 'bad_timestamp'
                  WHEN leave_time < join_time THEN 'end_before_start'""",
@@ -143,7 +144,7 @@ FEEDS = [
             "updated_at": _ts("updated_at"),
         },
         ["user_id", "kind", "start_time", "end_time", "verified"],
-        f"""WHEN kind NOT IN ('service_team', 'commando', 'red_grid', 'volunteer') OR {_bad_bool("verified")}
+        f"""WHEN kind NOT IN {sql_set("meeting", "service_record", "kind")} OR {_bad_bool("verified")}
                      THEN 'bad_enum'
                  WHEN {_bad_ts("start_time", "end_time")} THEN 'bad_timestamp'
                  WHEN end_time < start_time THEN 'end_before_start'""",

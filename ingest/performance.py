@@ -6,6 +6,7 @@ Rows of employees outside the roster are kept here and ignored by the models.
 from __future__ import annotations
 
 from ingest.files import Feed, shanghai_ts
+from ingest.schema import sql_set
 
 FEEDS = [
     Feed(
@@ -18,7 +19,7 @@ FEEDS = [
             CASE
                 WHEN employee_no IS NULL OR period_text IS NULL OR score_text IS NULL OR updated_text IS NULL
                     THEN 'missing_field'
-                WHEN rating IS NOT NULL AND rating NOT IN ('A', 'B', 'C', 'D') THEN 'bad_enum'
+                WHEN rating IS NOT NULL AND rating NOT IN {sql_set("performance", "kpi", "rating")} THEN 'bad_enum'
                 WHEN period IS NULL THEN 'bad_date'
                 WHEN updated_at IS NULL THEN 'bad_timestamp'
                 WHEN kpi_score IS NULL THEN 'bad_number'

@@ -31,9 +31,9 @@ from ingest.files import (
     person_key_sql,
     quarantine_rejects,
 )
+from ingest.schema import sql_set
 from ingest.store import EventStore
 
-STATUSES = "('applicant', 'activist', 'candidate', 'probationary', 'full', 'inactive')"
 DATE = "TRY_CAST(TRY_STRPTIME({}, ['%Y-%m-%d', '%Y/%m/%d']) AS DATE)"
 
 
@@ -69,7 +69,8 @@ def members(phone_key: str) -> Snapshots:
             person_key, branch_id, party_group, status, status_since,
             CASE
                 WHEN member_id IS NULL OR employee_no IS NULL OR branch_id IS NULL OR status IS NULL THEN 'missing_field'
-                WHEN status NOT IN {STATUSES} OR gender NOT IN ('M', 'F') THEN 'bad_enum'
+                WHEN status NOT IN {sql_set("roster", "member", "status")}
+                     OR gender NOT IN {sql_set("roster", "member", "gender")} THEN 'bad_enum'
                 WHEN since_text IS NOT NULL AND status_since IS NULL THEN 'bad_date'
             END AS reject_reason,
             NULL::VARCHAR AS detail

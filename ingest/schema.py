@@ -154,6 +154,35 @@ ENTITIES: dict[tuple[str, str], list[pa.Field]] = {
     ],
 }
 
+# The enumerations of sources.md, keyed by (source, entity, column) of the typed columns. Ingest
+# quarantines other values as bad_enum; the source gates check stored events against the same sets.
+ENUMS: dict[tuple[str, str, str], tuple[str, ...]] = {
+    ("roster", "member", "status"): (
+        "applicant",
+        "activist",
+        "candidate",
+        "probationary",
+        "full",
+        "inactive",
+    ),
+    ("roster", "member", "gender"): ("M", "F"),
+    ("roster", "member", "change_kind"): ("joined", "status_changed", "transferred", "changed", "left"),
+    ("meeting", "meeting", "type"): ("branch_general", "committee", "group", "lecture", "theme_day", "other"),
+    ("meeting", "meeting", "status"): ("scheduled", "held", "cancelled"),
+    ("meeting", "attendance", "mode"): ("online", "onsite"),
+    ("meeting", "service_record", "kind"): ("service_team", "commando", "red_grid", "volunteer"),
+    ("learning", "course", "course_kind"): ("completed", "lectured"),
+    ("performance", "kpi", "rating"): ("A", "B", "C", "D"),
+    ("admin", "item", "kind"): ("bonus", "deduction", "veto"),
+    ("admin", "item", "status"): ("approved", "revoked"),
+}
+
+
+def sql_set(source: str, entity: str, column: str) -> str:
+    """An enumeration as a SQL list literal, e.g. ``('online', 'onsite')``."""
+    return "(" + ", ".join(f"'{v}'" for v in ENUMS[(source, entity, column)]) + ")"
+
+
 QUARANTINE = pa.schema(
     [
         pa.field("batch_id", pa.string(), nullable=False),
