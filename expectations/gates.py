@@ -96,7 +96,9 @@ def validate_frame(
                     rule=(config.meta or {}).get("rule", ""),
                     kwargs={k: v for k, v in config.kwargs.items() if k not in ("batch_id",)},
                     unexpected_count=(result.result or {}).get("unexpected_count"),
-                    offending_rows=json.loads(rows.to_json(orient="records", force_ascii=False)),
+                    offending_rows=json.loads(
+                        rows.to_json(orient="records", force_ascii=False, date_format="iso")
+                    ),
                 )
             )
     sites = context.get_docs_sites_urls()

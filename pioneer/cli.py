@@ -68,7 +68,10 @@ def demo_data(
         fail(EXIT_USAGE, f"--end must be YYYY-MM, got {end!r}")
     from pioneer.demo import generate
 
-    counts = generate(out, members=members, months=months, end=end, seed=seed)
+    try:
+        counts = generate(out, members=members, months=months, end=end, seed=seed)
+    except (ValueError, FileExistsError) as exc:
+        fail(EXIT_USAGE, str(exc))
     typer.echo(f"demo organisation written to {out}")
     typer.echo(json.dumps(counts, ensure_ascii=False))
 
@@ -128,8 +131,6 @@ def print_summary(summary) -> None:
     typer.echo(f"exports folder: {summary.exports_dir}")
     if summary.data_docs:
         typer.echo(f"data docs: {summary.data_docs}")
-    if summary.stages_not_built:
-        typer.echo(f"not built yet: {', '.join(summary.stages_not_built)}")
 
 
 @app.command()

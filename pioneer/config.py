@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     export_day: int | None = Field(
         None, ge=1, le=28, description="Day of M+1 from which month M is exported (default: rules)."
     )
+    # source gates (operational thresholds, not scoring rules)
+    max_quarantine_rate: float = Field(
+        0.05, ge=0, le=1, description="Source gate: largest share of a feed's rows a run may quarantine."
+    )
+    min_volume_ratio: float = Field(
+        0.25, ge=0, description="Source gate: smallest rows-per-file of a feed relative to its recent files."
+    )
     dbt_target: str = Field("duckdb", description="dbt target: duckdb (default) or postgres.")
 
     def clock(self) -> dt.datetime:

@@ -215,6 +215,12 @@ class Organisation:
     def scaled(self, client_count: int) -> int:
         return scaled(client_count, self.members)
 
+    @property
+    def extract_cutoff(self) -> dt.datetime:
+        """Everything is stamped before the export day of the last month (day 5 of ``end``), so a
+        run on that day sees complete extracts."""
+        return dt.datetime.combine(next_month(self.months[-1]) + 4 * DAY, dt.time(), SHANGHAI)
+
     @classmethod
     def build(cls, rng: random.Random, members: int, months: list[dt.date]) -> Organisation:
         n_branches = max(1, round(members / 15.5))
@@ -544,10 +550,11 @@ class MeetingSystem:
         return f"{prefix}{self.serials[prefix]:09d}"
 
     def emit(self, entity: str, record: dict, later: dict | None = None) -> None:
-        """A record in the month's file and, optionally, its later version in the corrections file."""
+        """A record in the month's file and, optionally, its later version in the corrections file
+        (unless that version comes after the extract was taken)."""
         self.lines[entity].append(json.dumps(record, ensure_ascii=False) + "\n")
         self.records[entity] += 1
-        if later:
+        if later and dt.datetime.fromisoformat(later["updated_at"]) < self.org.extract_cutoff:
             self.corrections[entity].append(json.dumps(later, ensure_ascii=False) + "\n")
 
     def emit_twice(self, entity: str, record: dict, prefix: str, deleted_at: str) -> None:
@@ -950,7 +957,7 @@ def write_kpi(directory: Path, org: Organisation, rng: random.Random) -> dict:
             else:
                 scored.append((employee_no, kpi_score(rng, employee_no in exemplary)))
         lines = [KPI_HEADER] + [
-            kpi_line(no, period, score, kpi_time(rng, next_month(month), (1, 4)), rng)
+            kpi_line(no, period, score, kpi_time(rng, next_month(month), (1, 3)), rng)
             for no, score in scored + [(no, kpi_score(rng)) for no in outsiders]
         ]
         corrected = rng.sample(previous, min(len(previous), org.scaled(3)))
@@ -969,7 +976,7 @@ def write_kpi(directory: Path, org: Organisation, rng: random.Random) -> dict:
             for no in late
         ]
         if month == org.months[-1]:
-            at = kpi_time(rng, next_month(month), (6, 8))
+            at = kpi_time(rng, next_month(month), (2, 3))
             planted = [f"{scored[0][0]},{period},130.00,A,{at}\n", f"{scored[1][0]},{period},N/A,,{at}\n"]
             lines += planted
         rows += len(lines) - 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from expectations.marts import validate_marts
+from expectations.sources import validate_source
 from exports.delivery import deliver_pending
 from exports.hr import publish_due_exports
 from ingest.run import SourceSummary, ingest_source
@@ -31,8 +32,16 @@ def run_name(settings: Settings) -> str:
 
 
 def ingest_stage(settings: Settings, source: str) -> dict:
-    """Ingest one source's new records into the event store."""
+    """Ingest one source's new records into the event store, then gate what the run added.
+
+    The store is append-only, so a failing source gate cannot undo the ingest: it stops the
+    run before the marts are built and names what to look at.
+    """
     summary: SourceSummary = ingest_source(settings, source)
+    gates = validate_source(settings, source, run_name(settings))
+    if not all(g.passed for g in gates):
+        broken = "; ".join(f"{g.suite}: {f.rule or f.expectation}" for g in gates for f in g.failures)
+        raise GateFailed(f"source gate failed for {source} ({broken}); data docs: {gates[-1].docs_index}")
     return summary.model_dump()
 
 

@@ -8,8 +8,6 @@ from pathlib import Path
 
 from pioneer.config import Settings
 
-NOT_BUILT_YET = ("validate: per-source suites",)
-
 
 @dataclass
 class RunSummary:
@@ -21,7 +19,6 @@ class RunSummary:
     exports: list[dict] = field(default_factory=list)
     deliveries: list[dict] = field(default_factory=list)
     data_docs: str | None = None
-    stages_not_built: list[str] = field(default_factory=lambda: list(NOT_BUILT_YET))
     warehouse: str = ""
     exports_dir: str = ""
 
