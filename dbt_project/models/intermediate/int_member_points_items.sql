@@ -20,15 +20,15 @@ dimension_rows as (
     from dims
     union all
     select member_id, month_start, 'learning', 'base', learning, 'learning', null,
-           cast(learning_points as {{ dbt.type_string() }}) || ' points of target ' || cast(learning_target as {{ dbt.type_string() }})
+           cast(cast(learning_points as decimal(18,2)) as {{ dbt.type_string() }}) || ' points of target ' || cast(cast(learning_target as decimal(18,2)) as {{ dbt.type_string() }})
     from dims
     union all
     select member_id, month_start, 'performance', 'base', performance, 'performance', null,
-           case when kpi_missing then 'kpi missing' else 'kpi ' || cast(kpi_score as {{ dbt.type_string() }}) end
+           case when kpi_missing then 'kpi missing' else 'kpi ' || cast(cast(kpi_score as decimal(18,2)) as {{ dbt.type_string() }}) end
     from dims
     union all
     select member_id, month_start, 'pioneer_role', 'base', pioneer_role, 'meeting', null,
-           cast(service_hours as {{ dbt.type_string() }}) || ' verified service hours'
+           cast(cast(service_hours as decimal(18,2)) as {{ dbt.type_string() }}) || ' verified service hours'
     from dims
 ),
 
@@ -54,7 +54,7 @@ course_cap_rows as (
     select member_id, month_start, 'course_cap' as component, 'bonus' as points_group,
            max(course_bonus_cap) - sum(course_points) as points,
            'learning' as source_system, cast(null as {{ dbt.type_string() }}) as source_record_id,
-           'course bonus capped at ' || cast(max(course_bonus_cap) as {{ dbt.type_string() }}) as detail
+           'course bonus capped at ' || cast(cast(max(course_bonus_cap) as decimal(18,2)) as {{ dbt.type_string() }}) as detail
     from scored_courses
     where course_kind = 'completed'
     group by member_id, month_start
@@ -77,11 +77,11 @@ service_bonus as (
 service_rows as (
     select member_id, month_start, 'service_bonus' as component, 'bonus' as points_group, uncapped_bonus as points,
            'meeting' as source_system, cast(null as {{ dbt.type_string() }}) as source_record_id,
-           cast(service_hours as {{ dbt.type_string() }}) || ' service hours' as detail
+           cast(cast(service_hours as decimal(18,2)) as {{ dbt.type_string() }}) || ' service hours' as detail
     from service_bonus
     union all
     select member_id, month_start, 'service_bonus_cap', 'bonus', service_bonus_cap - uncapped_bonus,
-           'meeting', null, 'service bonus capped at ' || cast(service_bonus_cap as {{ dbt.type_string() }})
+           'meeting', null, 'service bonus capped at ' || cast(cast(service_bonus_cap as decimal(18,2)) as {{ dbt.type_string() }})
     from service_bonus
     where uncapped_bonus > service_bonus_cap
 ),
