@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
-BIN=${VENV:-.venv}/bin
+BIN=$REPO/${VENV:-.venv}/bin
+export PATH=$BIN:$PATH  # standalone starts its components as `airflow ...`
 PORT=${AIRFLOW_PORT:-8080}
 
 export AIRFLOW_HOME=${AIRFLOW_HOME:-$REPO/data/airflow}
