@@ -32,6 +32,8 @@ from airflow_harness import (
     member_index,
 )
 
+from ingest.schema import SOURCES
+
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
 PASSWORD = secrets.token_hex(8)
 RUN_TIMEOUT = 900  # seconds; one run takes about a minute and a half on two cores
@@ -105,8 +107,8 @@ class AirflowStack:
             AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL="10",
         )
 
-    def up(self) -> AirflowStack:
-        """Create and migrate the database, start the components, wait until pioneer_nightly is parsed."""
+    def up(self, *dag_ids: str) -> AirflowStack:
+        """Create and migrate the database, start the components, wait for the DAGs, unpause them."""
         postgres(f"create database {self.database}")
         for cmd in (["db", "migrate"], ["pools", "import", str(DAGS / "pools.json")]):
             done = subprocess.run([AIRFLOW, *cmd], env=self.env, capture_output=True, text=True, timeout=600)
@@ -117,12 +119,11 @@ class AirflowStack:
         token = self.api.post("/auth/token", json={"username": "admin", "password": PASSWORD})
         token.raise_for_status()
         self.api.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-        wait_for(
-            "pioneer_nightly to be parsed",
-            lambda: self.api.get("/api/v2/dags/pioneer_nightly").is_success,
-            180,
-        )
-        self.api.patch("/api/v2/dags/pioneer_nightly", json={"is_paused": False}).raise_for_status()
+        for dag_id in dag_ids or ("pioneer_nightly",):
+            wait_for(
+                f"{dag_id} to be parsed", lambda d=dag_id: self.api.get(f"/api/v2/dags/{d}").is_success, 180
+            )
+            self.api.patch(f"/api/v2/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
         return self
 
     def start(self, component: str) -> None:
@@ -150,31 +151,29 @@ class AirflowStack:
         self.api.close()
         postgres(f"drop database if exists {self.database} with (force)")
 
-    def trigger(self, logical_date: str) -> str:
+    def trigger(self, logical_date: str | None, dag_id: str = "pioneer_nightly", **conf) -> str:
         run_id = f"test_{secrets.token_hex(4)}"
-        body = {"dag_run_id": run_id, "logical_date": logical_date}
-        self.api.post("/api/v2/dags/pioneer_nightly/dagRuns", json=body).raise_for_status()
+        body = {"dag_run_id": run_id, "logical_date": logical_date, "conf": conf}
+        self.api.post(f"/api/v2/dags/{dag_id}/dagRuns", json=body).raise_for_status()
         return run_id
 
-    def run_state(self, run_id: str) -> str:
-        return self.api.get(f"/api/v2/dags/pioneer_nightly/dagRuns/{run_id}").json()["state"]
+    def runs(self, dag_id: str) -> list[dict]:
+        return self.api.get(f"/api/v2/dags/{dag_id}/dagRuns").json()["dag_runs"]
 
-    def task_instances(self, run_id: str) -> dict[str, dict]:
-        found = self.api.get(f"/api/v2/dags/pioneer_nightly/dagRuns/{run_id}/taskInstances").json()
+    def task_instances(self, run_id: str, dag_id: str = "pioneer_nightly") -> dict[str, dict]:
+        found = self.api.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances").json()
         return {ti["task_id"]: ti for ti in found["task_instances"]}
 
-    def wait_finished(self, run_id: str) -> str:
-        state = wait_for(
-            f"run {run_id} to finish",
-            lambda: (s := self.run_state(run_id)) in ("success", "failed") and s,
-            RUN_TIMEOUT,
-            every=3,
-        )
-        return state
+    def wait_finished(self, run_id: str, dag_id: str = "pioneer_nightly") -> str:
+        def finished():
+            state = self.api.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}").json()["state"]
+            return state in ("success", "failed") and state
 
-    def diagnosis(self, run_id: str) -> str:
+        return wait_for(f"{dag_id} run {run_id} to finish", finished, RUN_TIMEOUT, every=3)
+
+    def diagnosis(self, run_id: str, dag_id: str = "pioneer_nightly") -> str:
         """Task states and the tail of every log, for assertion messages."""
-        states = {t: ti["state"] for t, ti in self.task_instances(run_id).items()}
+        states = {t: ti["state"] for t, ti in self.task_instances(run_id, dag_id).items()}
         logs = sorted(self.root.glob("airflow/logs/**/*.log")) + sorted(self.root.glob("*.log"))
         tails = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-1500:]}" for p in logs)
         return f"{states}\n{tails}"
@@ -190,33 +189,64 @@ def dbt_running(pid: int) -> bool:
 
 @pytest.fixture
 def stack(tmp_path, landing):
+    """A stack of its own (started by the test), always torn down."""
     stack = AirflowStack(tmp_path, landing)
     try:
-        yield stack.up()
+        yield stack
     finally:
         stack.close()
 
 
 @pytest.fixture(scope="module")
-def undisturbed(tmp_path_factory, landing) -> Path:
-    """The home of one undisturbed scheduler-driven night (its stack is stopped before the tests)."""
+def nightly(tmp_path_factory, landing):
+    """A stack with the nightly and out-of-band DAGs unpaused, after one undisturbed night.
+
+    Yields the stack and the member index and exports as that night left them (the reference).
+    """
     stack = AirflowStack(tmp_path_factory.mktemp("undisturbed"), landing)
     try:
-        run_id = stack.up().trigger(LOGICAL_DATE)
+        run_id = stack.up("pioneer_nightly", "pioneer_ingest", "pioneer_refresh").trigger(LOGICAL_DATE)
         assert stack.wait_finished(run_id) == "success", stack.diagnosis(run_id)
+        yield stack, member_index(stack.home), export_files(stack.home)
     finally:
         stack.close()
-    return stack.home
 
 
-def test_scheduler_runs_the_nightly_dag(undisturbed):
-    assert_published(undisturbed)
-    record = json.loads(next((undisturbed / "runs").glob("run_*.json")).read_text())
+def test_scheduler_runs_the_nightly_dag(nightly):
+    stack, _, _ = nightly
+    assert_published(stack.home)
+    record = json.loads(next((stack.home / "runs").glob("run_*.json")).read_text())
     assert record["status"] == "success"
 
 
-def test_a_killed_scheduler_resumes_to_the_same_results(stack, undisturbed):
-    run_id = stack.trigger(LOGICAL_DATE)
+def test_out_of_band_ingest_refreshes_but_the_nightly_events_do_not(nightly):
+    stack, index, exports = nightly
+    for run in stack.runs("pioneer_refresh"):  # triggered by the nightly's events: skip the transform
+        assert stack.wait_finished(run["dag_run_id"], "pioneer_refresh") == "success"
+        assert stack.task_instances(run["dag_run_id"], "pioneer_refresh")["transform"]["state"] == "skipped"
+    before = {run["dag_run_id"] for run in stack.runs("pioneer_refresh")}
+    ingest = stack.trigger(None, "pioneer_ingest", sources=["performance"])
+    assert stack.wait_finished(ingest, "pioneer_ingest") == "success", stack.diagnosis(
+        ingest, "pioneer_ingest"
+    )
+    states = {t: ti["state"] for t, ti in stack.task_instances(ingest, "pioneer_ingest").items()}
+    assert states == {f"ingest_{s}": "success" if s == "performance" else "skipped" for s in SOURCES}
+    refresh = wait_for(
+        "pioneer_refresh to be triggered by the performance events",
+        lambda: [r["dag_run_id"] for r in stack.runs("pioneer_refresh") if r["dag_run_id"] not in before],
+        120,
+    )[0]
+    assert stack.wait_finished(refresh, "pioneer_refresh") == "success", stack.diagnosis(
+        refresh, "pioneer_refresh"
+    )
+    assert stack.task_instances(refresh, "pioneer_refresh")["transform"]["state"] == "success"
+    assert member_index(stack.home) == index  # nothing new landed: same marts, no new export version
+    assert export_files(stack.home) == exports
+
+
+def test_a_killed_scheduler_resumes_to_the_same_results(stack, nightly):
+    _, index, exports = nightly
+    run_id = stack.up().trigger(LOGICAL_DATE)
     scheduler = stack.procs["scheduler"].pid
     wait_for("dbt to run inside the transform task", lambda: dbt_running(scheduler), RUN_TIMEOUT, every=0.5)
     assert stack.task_instances(run_id)["transform"]["state"] == "running"
@@ -225,5 +255,5 @@ def test_a_killed_scheduler_resumes_to_the_same_results(stack, undisturbed):
     stack.start("scheduler")
     assert stack.wait_finished(run_id) == "success", stack.diagnosis(run_id)
     assert stack.task_instances(run_id)["transform"]["try_number"] >= 2  # it was run again
-    assert member_index(stack.home) == member_index(undisturbed)
-    assert export_files(stack.home) == export_files(undisturbed)
+    assert member_index(stack.home) == index
+    assert export_files(stack.home) == exports
