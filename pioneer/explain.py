@@ -47,10 +47,11 @@ def explain_member_month(settings: Settings, employee_no: str, month: str) -> st
     lines += [
         "-" * 80,
         f"{'ledger total':<22}{total:>9.2f}",
-        f"base {row['base']} (组织生活 org_life {row['org_life']}, 学习教育 learning {row['learning']}, "
-        f"业绩贡献 performance {row['performance']}, 先锋作用 pioneer_role {row['pioneer_role']})"
+        f"base {row['base']:.2f} (组织生活 org_life {row['org_life']:.2f}, 学习教育 learning {row['learning']:.2f}, "
+        f"业绩贡献 performance {row['performance']:.2f}, 先锋作用 pioneer_role {row['pioneer_role']:.2f})"
         + (" — KPI missing" if row["kpi_missing"] else ""),
-        f"bonus {row['bonus']}, deductions {row['deductions']}" + (", VETO 清零" if row["vetoed"] else ""),
+        f"bonus {row['bonus']:.2f} (after caps), deductions {row['deductions']:.2f} (after cap)"
+        + (", VETO 清零" if row["vetoed"] else ""),
         f"index {row['index_score']}  grade {row['grade']}  coefficient {row['performance_coefficient']}  "
         f"rank {row['rank_in_branch']} in branch, {row['rank_overall']} overall",
     ]
