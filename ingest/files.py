@@ -253,6 +253,21 @@ def _envelope(source: str, entity: str, batch_id: str, now: dt.datetime) -> str:
                '{batch_id}' AS batch_id"""
 
 
+def load_batch(store: EventStore, feed: Feed, group: list[SourceFile], now: dt.datetime) -> BatchResult:
+    """One batch: parse ``group`` (files, or pages of a live source), append its new events and
+    quarantine rows, then record the group in the files ledger and write the batch summary."""
+    batch_id = store.new_batch(feed.source, now)
+    parse(store, feed, group)
+    added = append_events(
+        store, feed.source, feed.entity, "SELECT * FROM parsed WHERE reject_reason IS NULL", batch_id, now
+    )
+    batch = BatchResult({feed.entity: added} if added else {}, quarantine_rejects(store, feed, batch_id, now))
+    store.db.execute("DROP TABLE parsed")
+    store.record_files(feed.source, [(f.sha256, f.name, f.text.count(b"\n")) for f in group], batch_id, now)
+    store.finish_batch(batch_id, {"source": feed.source, "files": [f.name for f in group], **batch.__dict__})
+    return batch
+
+
 def ingest_feed(
     store: EventStore, source_dir: Path, feed: Feed, now: dt.datetime
 ) -> tuple[BatchResult, int, int]:
@@ -260,24 +275,17 @@ def ingest_feed(
     files, skipped = new_files(store, source_dir, feed.source, feed.pattern)
     result = BatchResult({}, {})
     for group in chunks(files):
-        batch_id = store.new_batch(feed.source, now)
-        parse(store, feed, group)
-        added = append_events(
-            store, feed.source, feed.entity, "SELECT * FROM parsed WHERE reject_reason IS NULL", batch_id, now
-        )
-        batch = BatchResult(
-            {feed.entity: added} if added else {}, quarantine_rejects(store, feed, batch_id, now)
-        )
-        store.db.execute("DROP TABLE parsed")
-        store.record_files(
-            feed.source, [(f.sha256, f.name, f.text.count(b"\n")) for f in group], batch_id, now
-        )
-        store.finish_batch(
-            batch_id, {"source": feed.source, "files": [f.name for f in group], **batch.__dict__}
-        )
+        batch = load_batch(store, feed, group, now)
         merge(result.events, batch.events)
         merge(result.quarantined, batch.quarantined)
     return result, len(files), skipped
+
+
+def virtual_file(name: str, lines: list[str]) -> SourceFile:
+    """Records of a live source (an API page, a SQL read) as a file of one record per line, so they
+    take exactly the file form's path: position = line number (a page's record index)."""
+    text = "".join(line.replace("\r", " ").replace("\n", " ") + "\n" for line in lines).encode()
+    return SourceFile(Path(name), name, hashlib.sha256(text).hexdigest(), len(text), text)
 
 
 def merge(total: dict[str, int], part: dict[str, int]) -> None:
