@@ -52,7 +52,9 @@ def delivery_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now: 
         )
         select c.feed, count(*) as files, sum(c.rows) as rows, avg(c.rows) as rows_per_file,
                any_value(r.recent_rows_per_file) as recent_rows_per_file,
-               avg(c.rows) / nullif(any_value(r.recent_rows_per_file), 0) as volume_ratio,
+               -- a live source's pages and reads vary in size by nature: no volume ratio for them
+               case when c.feed similar to '(api|sql):.*' then null
+                    else avg(c.rows) / nullif(any_value(r.recent_rows_per_file), 0) end as volume_ratio,
                coalesce(sum(q.rows), 0) as quarantined
         from current_files c
         left join recent r on r.feed = c.feed

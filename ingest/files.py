@@ -54,6 +54,7 @@ class SourceFile:
 class BatchResult:
     events: dict[str, int]
     quarantined: dict[str, int]
+    batch_id: str = ""  # set for one batch, empty for a sum of batches
 
 
 def decode(path: Path, data: bytes) -> bytes:
@@ -261,7 +262,9 @@ def load_batch(store: EventStore, feed: Feed, group: list[SourceFile], now: dt.d
     added = append_events(
         store, feed.source, feed.entity, "SELECT * FROM parsed WHERE reject_reason IS NULL", batch_id, now
     )
-    batch = BatchResult({feed.entity: added} if added else {}, quarantine_rejects(store, feed, batch_id, now))
+    batch = BatchResult(
+        {feed.entity: added} if added else {}, quarantine_rejects(store, feed, batch_id, now), batch_id
+    )
     store.db.execute("DROP TABLE parsed")
     store.record_files(feed.source, [(f.sha256, f.name, f.text.count(b"\n")) for f in group], batch_id, now)
     store.finish_batch(batch_id, {"source": feed.source, "files": [f.name for f in group], **batch.__dict__})

@@ -211,10 +211,10 @@ class EventStore:
         """The last watermark put for ``(source, entity)``, or None before the first one."""
         row = self.db.execute(
             f"SELECT watermark FROM read_parquet({_sql_text(str(self.events_dir / '_watermarks' / '*.parquet'))}) "
-            "WHERE source = ? AND entity = ? ORDER BY recorded_at DESC, batch_id DESC LIMIT 1",
+            "WHERE source = ? AND entity = ? ORDER BY recorded_at DESC, length(batch_id) DESC, batch_id DESC LIMIT 1",
             [source, entity],
-        ).fetchone()
-        return row[0] if row else None
+        ).fetchall()
+        return row[0][0] if row else None
 
     def put_watermark(
         self, source: str, entity: str, watermark: str, batch_id: str, now: dt.datetime
