@@ -82,10 +82,10 @@ def _gated(stage) -> dict:
 
 @task(execution_timeout=timedelta(minutes=30))
 def ingest(source: str) -> dict:
-    """Ingest one source (skipped when the run's ``sources`` param does not name it)."""
+    """Ingest one source and gate what it added (skipped when the run's ``sources`` param omits it)."""
     if source not in get_current_context()["params"].get("sources", SOURCES):
         raise AirflowSkipException(f"{source} not selected for this run")
-    return ingest_stage(run_settings(), source)
+    return _gated(lambda settings: ingest_stage(settings, source))
 
 
 def ingest_tasks() -> dict:
