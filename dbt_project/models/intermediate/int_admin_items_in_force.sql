@@ -1,5 +1,8 @@
 -- Admin items in force for a member month: the latest version of the item (staging) is approved
 -- (revoked = no effect) and names a scored member month by employee number and month.
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 select
     member_months.member_id,
     member_months.month_start,
@@ -16,5 +19,6 @@ inner join {{ ref('int_member_months') }} as member_months
     on member_months.employee_no = items.employee_no
     and member_months.month = items.item_month
     and member_months.is_scored
+    and {{ in_months_to_build('member_months.month_start') }}
 where items.item_status = 'approved'
   and items.item_kind in ('bonus', 'deduction', 'veto')

@@ -1,5 +1,8 @@
 -- Party groups of each branch and month: the distinct non-empty party_group values of the branch's
 -- party members (probationary or full) on the last day of the month.
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 select distinct
     member_days.branch_id,
     months.month_start,
@@ -10,3 +13,4 @@ inner join {{ ref('int_months') }} as months
 where member_days.is_active
   and member_days.party_group is not null
   and trim(member_days.party_group) <> ''
+  and {{ in_months_to_build('months.month_start') }}

@@ -2,6 +2,9 @@
 -- how many of them attended (excused or not; attendance as for the member index), and whether the
 -- meeting is valid: more than meeting_quorum_share of the due members attended. An empty due list
 -- is never valid.
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 with meetings as (
     select
         meetings.meeting_id,
@@ -16,6 +19,7 @@ with meetings as (
     inner join {{ ref('int_months') }} as months
         on months.month_start = cast({{ dbt.date_trunc('month', 'meetings.starts_at') }} as date)
     where meetings.meeting_status = 'held'
+      and {{ in_months_to_build('months.month_start') }}
 ),
 
 quorum as (

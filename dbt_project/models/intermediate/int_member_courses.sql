@@ -1,4 +1,7 @@
 -- Courses completed and lectures delivered by each member on the member's active days.
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 select
     map.member_id,
     member_days.month_start,
@@ -15,4 +18,5 @@ inner join {{ ref('int_member_days') }} as member_days
     on member_days.member_id = map.member_id
     and member_days.member_day = courses.course_date
     and member_days.is_active
+    and {{ in_months_to_build('member_days.month_start') }}
 where courses.course_kind in ('completed', 'lectured')

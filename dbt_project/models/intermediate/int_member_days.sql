@@ -1,6 +1,9 @@
 -- One row per person per day on which the person is listed by the roster (latest member event on
 -- or before the day, present), from the first snapshot to the end of the last complete month.
 -- is_active: the day is an active day (status probationary or full).
+-- Incremental by month: only the days of the months to build are generated (int_dirty_months).
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 with horizon as (
     select max(month_end) as last_day
     from {{ ref('int_months') }}
@@ -19,8 +22,21 @@ listed as (
       and versions.valid_from <= horizon.last_day
 ),
 
+spans as (
+    -- each listed interval clipped to every month to build that it overlaps
+    select
+        listed.member_id,
+        listed.valid_from,
+        case when listed.valid_from > months.month_start then listed.valid_from else months.month_start end as span_start,
+        case when listed.listed_until < months.month_end then listed.listed_until else months.month_end end as span_end
+    from listed
+    inner join {{ months_to_build() }} as months
+        on listed.valid_from <= months.month_end
+        and listed.listed_until >= months.month_start
+),
+
 days as (
-    {{ date_series('valid_from', 'listed_until', 'day', 'listed', keep=['member_id', 'valid_from']) }}
+    {{ date_series('span_start', 'span_end', 'day', 'spans', keep=['member_id', 'valid_from']) }}
 )
 
 select

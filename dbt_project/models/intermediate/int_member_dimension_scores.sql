@@ -1,6 +1,9 @@
 -- The four base dimensions (基本指数) of every scored member month, exact DECIMAL(18,6):
 -- org_life 组织生活, learning 学习教育 (target prorated by active days), performance 业绩贡献
 -- (KPI capped; 0 and kpi_missing when no KPI), pioneer_role 先锋作用 (service hours).
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 with scored as (
     select
         member_months.*,
@@ -15,17 +18,20 @@ with scored as (
     inner join {{ ref('rules') }} as rules
         on rules.rule_version = member_months.rule_version
     where member_months.is_scored
+      and {{ in_months_to_build('member_months.month_start') }}
 ),
 
 learning as (
     select member_id, month_start, sum(points) as learning_points
     from {{ ref('int_member_learning_days') }}
+    where {{ in_months_to_build('month_start') }}
     group by member_id, month_start
 ),
 
 service as (
     select member_id, month_start, sum(service_seconds) as service_seconds
     from {{ ref('int_member_service_records') }}
+    where {{ in_months_to_build('month_start') }}
     group by member_id, month_start
 ),
 

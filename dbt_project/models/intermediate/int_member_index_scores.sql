@@ -1,6 +1,9 @@
 -- The index of every scored member month: base, bonus and deductions after their monthly caps,
 -- clamp to [index_min, index_max], rounding half away from zero, veto. Also the amount each cap,
 -- the clamp, the rounding and the veto took away (the ledger's adjustment rows).
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 with totals as (
     select
         member_id,
@@ -9,6 +12,7 @@ with totals as (
         sum(case when points_group = 'bonus' then points else 0 end) as bonus_before_cap,
         -sum(case when points_group = 'deduction' then points else 0 end) as deductions_before_cap
     from {{ ref('int_member_points_items') }}
+    where {{ in_months_to_build('month_start') }}
     group by member_id, month_start
 ),
 
@@ -16,6 +20,7 @@ vetoes as (
     select member_id, month_start, min(item_id) as veto_item_id, count(*) as veto_items
     from {{ ref('int_admin_items_in_force') }}
     where item_kind = 'veto'
+      and {{ in_months_to_build('month_start') }}
     group by member_id, month_start
 ),
 
@@ -38,6 +43,7 @@ capped as (
     inner join {{ ref('rules') }} as rules on rules.rule_version = dims.rule_version
     inner join totals on totals.member_id = dims.member_id and totals.month_start = dims.month_start
     left join vetoes on vetoes.member_id = dims.member_id and vetoes.month_start = dims.month_start
+    where {{ in_months_to_build('dims.month_start') }}
 ),
 
 clamped as (

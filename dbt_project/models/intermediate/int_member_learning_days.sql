@@ -1,5 +1,8 @@
 -- Learning points of each member on each of the member's active days (the latest report of a day
 -- wins, in staging); rows whose person did not map are quarantined, not counted.
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 select
     map.member_id,
     member_days.month_start,
@@ -15,3 +18,4 @@ inner join {{ ref('int_member_days') }} as member_days
     on member_days.member_id = map.member_id
     and member_days.member_day = points.points_date
     and member_days.is_active
+    and {{ in_months_to_build('member_days.month_start') }}

@@ -1,6 +1,9 @@
 -- Member months: active days per person and month, the branch of record (branch on the last active
 -- day; department = that branch's department that day) and whether the month is scored
 -- (at least min_active_days active days).
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 with active_days as (
     select
         member_id,
@@ -9,6 +12,7 @@ with active_days as (
         max(member_day) as last_active_day
     from {{ ref('int_member_days') }}
     where is_active
+      and {{ in_months_to_build('month_start') }}
     group by member_id, month_start
 )
 

@@ -2,8 +2,12 @@
 -- each bonus item (lecture, course, service hours beyond the target, admin bonus) with the
 -- item-level caps as rows of their own, and each deduction item (unexcused absence, admin deduction).
 -- points_group: base, bonus or deduction; deduction points are negative.
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 with dims as (
     select * from {{ ref('int_member_dimension_scores') }}
+    where {{ in_months_to_build('month_start') }}
 ),
 
 rules as (
@@ -103,6 +107,7 @@ admin_rows as (
            'admin' as source_system, item_id as source_record_id, coalesce(reason, item_kind) as detail
     from {{ ref('int_admin_items_in_force') }}
     where item_kind in ('bonus', 'deduction')
+      and {{ in_months_to_build('month_start') }}
 )
 
 select member_id, month_start, component, points_group, cast(points as decimal(18,6)) as points, source_system, source_record_id, detail

@@ -1,6 +1,9 @@
 -- Required meetings of each member (index-rules.md): held, of one of the five 三会一课 types,
 -- starting in a reported month on one of the member's active days, with the member in the due list.
 -- excused: an approved leave exists; attended: attended and not excused.
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 with required as (
     select
         meetings.meeting_id,
@@ -37,6 +40,7 @@ inner join {{ ref('int_member_days') }} as member_days
     on member_days.employee_no = required.employee_no
     and member_days.member_day = cast(required.starts_at as date)
     and member_days.is_active
+    and {{ in_months_to_build('member_days.month_start') }}
 left join approved_leaves
     on approved_leaves.meeting_id = required.meeting_id
     and approved_leaves.employee_no = required.employee_no

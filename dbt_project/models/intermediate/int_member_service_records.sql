@@ -1,5 +1,8 @@
 -- Verified service records of each member that start on one of the member's active days;
 -- hours = end − start (kept in whole seconds so that sums stay exact; hours shown to 6 places).
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 select
     member_days.member_id,
     member_days.month_start,
@@ -17,5 +20,6 @@ inner join {{ ref('int_member_days') }} as member_days
     on member_days.employee_no = services.employee_no
     and member_days.member_day = cast(services.starts_at as date)
     and member_days.is_active
+    and {{ in_months_to_build('member_days.month_start') }}
 where services.is_verified
   and services.ends_at > services.starts_at

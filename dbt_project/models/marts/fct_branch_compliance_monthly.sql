@@ -2,6 +2,9 @@
 -- theme_day every month, 党小组会 group once per party group every month, 支部党员大会 branch_general and
 -- 党课 lecture in the last month of each quarter (met by a meeting anywhere in the quarter).
 -- committee and branch_general meetings must be valid (quorum); the others only held.
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 with branch_months as (
     select
         branch_months.branch_id,
@@ -12,6 +15,7 @@ with branch_months as (
     from {{ ref('int_branch_months') }} as branch_months
     inner join {{ ref('int_months') }} as months
         on months.month_start = branch_months.month_start
+    where {{ in_months_to_build('months.month_start') }}
 ),
 
 requirements as (

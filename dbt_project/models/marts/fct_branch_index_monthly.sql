@@ -1,6 +1,9 @@
 -- Branch index (支部指数) of every branch that is the branch of record of at least one scored member:
 -- 0.7 × mean member index (unrounded) + 0.3 × compliance (100 × met / due), rounded once to 2 places
 -- half away from zero; stars, rank and comparisons.
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 with members as (
     select
         branch_id,
@@ -8,6 +11,8 @@ with members as (
         count(*) as scored_members,
         sum(index_score) as index_sum
     from {{ ref('fct_member_index_monthly') }}
+    -- the months to build and the months their deltas read (M-1, M-12)
+    where {{ in_months_to_build('month_start', offsets=[0, 1, 12]) }}
     group by branch_id, month_start
 ),
 
@@ -18,6 +23,7 @@ compliance as (
         sum(case when is_due then 1 else 0 end) as compliance_due,
         sum(case when is_due and is_met then 1 else 0 end) as compliance_met
     from {{ ref('fct_branch_compliance_monthly') }}
+    where {{ in_months_to_build('month_start', offsets=[0, 1, 12]) }}
     group by branch_id, month_start
 ),
 
@@ -95,3 +101,4 @@ left join final as previous_month
 left join final as previous_year
     on previous_year.branch_id = final.branch_id
     and previous_year.month_start = cast({{ dbt.dateadd('month', -12, 'final.month_start') }} as date)
+where {{ in_months_to_build('final.month_start') }}

@@ -1,5 +1,8 @@
 -- Pioneer Index of every scored member month (先锋指数): dimensions, bonus, deductions, veto, index,
 -- grade (RANK() among the company's scored members of the month), HR coefficient, ranks, deltas.
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 with scores as (
     select
         dims.member_id,
@@ -24,6 +27,8 @@ with scores as (
     inner join {{ ref('int_member_index_scores') }} as index_scores
         on index_scores.member_id = dims.member_id
         and index_scores.month_start = dims.month_start
+    -- the months to build and the months their deltas read (M-1, M-12)
+    where {{ in_months_to_build('dims.month_start', offsets=[0, 1, 12]) }}
 ),
 
 ranked as (
@@ -33,6 +38,7 @@ ranked as (
         rank() over (partition by month_start, branch_id order by index_score desc) as rank_in_branch,
         count(*) over (partition by month_start) as scored_members
     from scores
+    where {{ in_months_to_build('month_start') }}
 ),
 
 graded as (

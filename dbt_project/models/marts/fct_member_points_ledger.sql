@@ -1,13 +1,18 @@
 -- Points ledger (积分明细): one row per contribution to a scored member month — dimension scores,
 -- bonus and deduction items with their source records, and one row per cap, clamp, rounding or veto
 -- adjustment — so that the rows of a member month sum exactly to its index_score.
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months', month_column='month') }}
+
 with items as (
     select member_id, month_start, component, points, source_system, source_record_id, detail
     from {{ ref('int_member_points_items') }}
+    where {{ in_months_to_build('month_start') }}
 ),
 
 scores as (
     select * from {{ ref('int_member_index_scores') }}
+    where {{ in_months_to_build('month_start') }}
 ),
 
 adjustments as (

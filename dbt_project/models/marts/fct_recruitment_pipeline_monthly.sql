@@ -1,8 +1,12 @@
 -- Recruitment pipeline (发展党员): per branch, month and status, the persons at that status on the last
 -- day of the month and the transitions into it during the month (a person listed with a new status,
 -- or newly listed; the first snapshot is the initial state, not a transition).
+-- Incremental by month (int_dirty_months): only the months to build are computed.
+{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+
 with months as (
     select month_start, month_end, month from {{ ref('int_months') }}
+    where {{ in_months_to_build('month_start') }}
 ),
 
 first_snapshot as (
