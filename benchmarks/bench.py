@@ -1,0 +1,353 @@
+"""Province-scale benchmark: ingest, full build, nightly incremental, and the single-query floor.
+
+    .venv/bin/python benchmarks/bench.py [--members 50000] [--months 24] [--repeat 3] [--repeat-expensive 1]
+
+The landing zone is generated once with ``pioneer demo-data`` and cached under
+``benchmarks/work/`` (git-ignored). Every measured step runs in a child process; its wall time,
+CPU time (user + sys of the child and everything it waited for, e.g. dbt) and peak RSS come from
+``os.wait4``. Each figure is the median of the repeats (peak RSS: the maximum). Results go to
+``benchmarks/results/<timestamp>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+WORK = ROOT / "benchmarks" / "work"
+RESULTS = ROOT / "benchmarks" / "results"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from floor import FLOOR_SQL  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--members", type=int, default=50_000)
+    ap.add_argument("--months", type=int, default=24)
+    ap.add_argument("--end", default="2025-06", help="demo-data --end: activity covers the months before it")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of the cheap steps (ingest, floor, demo run)")
+    ap.add_argument("--repeat-expensive", type=int, default=1, help="runs of full build and nightly")
+    ap.add_argument("--steps", default="ingest,build,nightly,floor,demo", help="comma-separated subset")
+    ap.add_argument("--threads", type=int, default=0, help="DuckDB threads of the floor query (0: all cores)")
+    args = ap.parse_args()
+    steps = args.steps.split(",")
+
+    landing = generate(args.members, args.months, args.end, args.seed)
+    base = WORK / f"home-{landing.name.removeprefix('landing-')}"
+    t0 = night_of(args.end)
+    t1 = t0 + dt.timedelta(days=1)
+    results: dict = {
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__},
+        "load_before": os.getloadavg(),
+        "landing": {"dir": str(landing.relative_to(ROOT)), "bytes": du(landing), "members": args.members,
+                    "months": args.months, "seed": args.seed},
+        "steps": {},
+    }  # fmt: skip
+    out = results["steps"]
+
+    if "ingest" in steps or not (base / "events").exists():
+        runs = []
+        for _ in range(args.repeat if "ingest" in steps else 1):
+            shutil.rmtree(base, ignore_errors=True)
+            runs.append(child(["ingest", str(base), str(landing), t0.isoformat()]))
+        out["ingest"] = summarise(runs)
+        events = out["ingest"]["events_added"]
+        out["ingest"]["events_per_s"] = round(events / out["ingest"]["wall_s"])
+        out["ingest"]["events_per_cpu_s"] = round(events / out["ingest"]["cpu_s"])
+    if "build" in steps or not (base / "warehouse.duckdb").exists():
+        runs = [child(["build", str(base), t0.isoformat()]) for _ in range(args.repeat_expensive)]
+        out["full_build"] = summarise(runs)
+        out["full_build"]["dbt_models"] = dbt_timing(base)
+    if "nightly" in steps:
+        out["nightly"] = nightly(landing, base, t0, t1, args.repeat_expensive)
+    if "floor" in steps:
+        runs = [child(["floor", str(base), t0.isoformat(), str(args.threads)]) for _ in range(args.repeat)]
+        out["floor"] = summarise(runs)
+        out["floor"]["agreement"] = agreement(base)
+    if "demo" in steps:
+        out["demo_make_run"] = summarise([demo_run() for _ in range(args.repeat)])
+
+    results["load_after"] = os.getloadavg()
+    results["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    add_ratios(results, out)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{dt.datetime.now():%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print_table(results)
+    print(f"\nresults: {path.relative_to(ROOT)}")
+
+
+# ---- the landing zone ---------------------------------------------------------------------------
+
+
+def generate(members: int, months: int, end: str, seed: int) -> Path:
+    """The cached landing zone (generated on first use; ``.generated`` marks it complete)."""
+    landing = WORK / f"landing-{members}x{months}-{end}-s{seed}"
+    if not (landing / ".generated").exists():
+        shutil.rmtree(landing, ignore_errors=True)
+        print(f"generating {landing} (once) ...", flush=True)
+        cmd = ["demo-data", "--out", str(landing), "--members", str(members), "--months", str(months)]
+        run([str(BIN / "pioneer"), *cmd, "--end", end, "--seed", str(seed)])
+        (landing / ".generated").touch()
+    return landing
+
+
+def night_of(end: str) -> dt.datetime:
+    """02:00 Shanghai on the 15th of ``end``: every record of the demo (corrections come up to
+    9 days after the last month) lies before it, so the source gates' timestamp checks pass."""
+    return dt.datetime.fromisoformat(f"{end}-15T02:00:00+08:00")
+
+
+def add_one_day(landing: Path, target: Path, day: dt.date) -> int:
+    """``target``: ``landing`` hard-linked (its files are never modified) plus one more day of
+    deliveries: learning points of ``day`` for everyone who studied on the newest export's last day,
+    and a few service records and a meeting starting on ``day``. Returns the lines added."""
+    from ingest.files import decode
+
+    shutil.copytree(landing, target, copy_function=os.link)
+    newest = max((landing / "learning").glob("points_*.csv"))
+    lines = decode(newest, newest.read_bytes()).decode().splitlines()
+    last = lines[-1].split(",")[2]
+    points = [lines[0]] + [
+        ",".join([*f[:2], day.isoformat(), *f[3:]])
+        for f in (ln.split(",") for ln in lines[1:])
+        if f[2] == last
+    ]
+    (target / "learning" / f"points_{day + dt.timedelta(days=1)}.csv").write_text("\n".join(points) + "\n")
+    extra = []
+    for entity, key, n in (("service-records", "record_id", 50), ("meetings", "meeting_id", 1)):
+        source = max((landing / "meeting" / entity).glob("*.jsonl"))
+        records = [r for r in map(json.loads, source.read_text().splitlines()) if "start_time" in r][:n]
+        for k, r in enumerate(records):
+            r |= {key: f"BENCH-{k}", "start_time": f"{day}T09:00:00+08:00", "end_time": f"{day}T10:00:00+08:00",
+                  "updated_at": f"{day}T20:00:00+08:00"}  # fmt: skip
+        name = target / "meeting" / entity / f"{entity}_{day:%Y-%m}_bench.jsonl"
+        name.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+        extra += records
+    return len(points) - 1 + len(extra)
+
+
+# ---- the steps ----------------------------------------------------------------------------------
+
+
+def nightly(landing: Path, base: Path, t0: dt.datetime, t1: dt.datetime, repeat: int) -> dict:
+    """The base home after its first ``pioneer run`` at t0, then per repeat: a copy of it and of the
+    landing zone plus one day of events, and ``pioneer run`` at t1 on them."""
+    first = None
+    if not (base / "runs").exists():
+        first = child(["cli", "run", "--sources", str(landing), "--home", str(base), "--now", t0.isoformat()])
+    runs = []
+    for _ in range(repeat):
+        home, sources = WORK / "nightly-home", WORK / "nightly-landing"
+        for d in (home, sources):
+            shutil.rmtree(d, ignore_errors=True)
+        added = add_one_day(landing, sources, t0.date())
+        copy_home(base, home)
+        r = child(["cli", "run", "--sources", str(sources), "--home", str(home), "--now", t1.isoformat()])
+        runs.append(r | {"lines_delivered": added})
+    result = summarise(runs)
+    result["dbt_models"] = dbt_timing(home)
+    if first:
+        result["first_run"] = first
+    return result
+
+
+def copy_home(base: Path, home: Path) -> None:
+    """Copy a home: parquet files hard-linked (immutable by contract), everything else copied."""
+
+    def link_or_copy(src: str, dst: str) -> None:
+        os.link(src, dst) if src.endswith(".parquet") else shutil.copy2(src, dst)
+
+    shutil.copytree(base, home, copy_function=link_or_copy)
+
+
+def demo_run() -> dict:
+    """The ``make run`` path on the demo organisation: demo-data + ``pioneer run`` on a fresh home."""
+    out = WORK / "demo"
+    shutil.rmtree(out, ignore_errors=True)
+    t = time.perf_counter()
+    a = child(["cli", "demo-data", "--out", str(out / "landing"), "--seed", "1"])
+    b = child(["cli", "run", "--sources", str(out / "landing"), "--home", str(out / "home")])
+    return {
+        "wall_s": round(time.perf_counter() - t, 2),
+        "cpu_s": round(a["cpu_s"] + b["cpu_s"], 2),
+        "peak_rss_mib": max(a["peak_rss_mib"], b["peak_rss_mib"]),
+        "demo_data_wall_s": a["wall_s"],
+        "run_wall_s": b["wall_s"],
+    }
+
+
+def agreement(home: Path) -> dict:
+    """The floor's index against ``marts.fct_member_index_monthly``, member month by member month."""
+    db = duckdb.connect()
+    db.execute(f"ATTACH '{home / 'warehouse.duckdb'}' AS wh (READ_ONLY)")
+    db.execute(f"CREATE VIEW floor AS SELECT * FROM read_parquet('{WORK / 'floor.parquet'}')")
+    row = db.execute(
+        """SELECT count(*) FILTER (WHERE m.member_id IS NOT NULL AND f.member_id IS NOT NULL),
+                  count(*) FILTER (WHERE m.index_score = f.index_score),
+                  count(*) FILTER (WHERE f.member_id IS NULL), count(*) FILTER (WHERE m.member_id IS NULL)
+           FROM wh.marts.fct_member_index_monthly m FULL JOIN floor f USING (member_id, month)"""
+    ).fetchone()
+    both, equal, only_mart, only_floor = row
+    mismatches = db.execute(
+        """SELECT m.member_id, m.month, m.index_score AS mart, f.index_score AS floor
+           FROM wh.marts.fct_member_index_monthly m JOIN floor f USING (member_id, month)
+           WHERE m.index_score <> f.index_score ORDER BY abs(m.index_score - f.index_score) DESC LIMIT 10"""
+    ).fetchall()
+    return {
+        "member_months_compared": both,
+        "equal": equal,
+        "agreement_rate": round(equal / both, 6) if both else None,
+        "only_in_mart": only_mart,
+        "only_in_floor": only_floor,
+        "worst_mismatches": [[str(v) for v in r] for r in mismatches],
+    }
+
+
+# ---- measuring ----------------------------------------------------------------------------------
+
+
+def child(argv: list[str]) -> dict:
+    """Run one step in a child process; wall, CPU (user+sys incl. its children) and peak RSS."""
+    report = WORK / "child.json"
+    report.unlink(missing_ok=True)
+    cmd = (
+        [str(BIN / "pioneer"), *argv[1:]]
+        if argv[0] == "cli"
+        else [sys.executable, __file__, "--child", *argv]
+    )
+    load = os.getloadavg()[0]
+    t = time.perf_counter()
+    with open(WORK / "child.log", "w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    if status != 0:
+        sys.exit(f"step failed: {' '.join(cmd)} (see {WORK / 'child.log'})")
+    result = {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024),  # KiB on Linux
+        "load_1min_at_start": round(load, 2),
+    }
+    if report.exists():
+        result |= json.loads(report.read_text())
+    print(f"  {argv[0]} {argv[1] if argv[0] == 'cli' else ''}: {result}", flush=True)
+    return result
+
+
+def summarise(runs: list[dict]) -> dict:
+    """Medians of the numeric figures of the runs, peak RSS the maximum, and every run."""
+    out = {}
+    for key, value in runs[0].items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            values = [r[key] for r in runs]
+            out[key] = max(values) if key == "peak_rss_mib" else statistics.median(values)
+        elif not isinstance(value, dict | list):
+            out[key] = value
+    return out | {"runs": runs}
+
+
+def dbt_timing(home: Path, top: int = 8) -> dict:
+    """Where dbt spent its time: per node execute time from ``run_results.json``."""
+    results = json.loads((home / "dbt" / "target" / "run_results.json").read_text())
+    nodes = [(r["unique_id"], r.get("execution_time") or 0.0) for r in results["results"]]
+    kinds: dict[str, float] = {}
+    for uid, t in nodes:
+        kinds[uid.split(".")[0]] = kinds.get(uid.split(".")[0], 0) + t
+    slowest = sorted(nodes, key=lambda n: -n[1])[:top]
+    return {
+        "elapsed_s": round(results.get("elapsed_time", 0), 1),
+        "by_kind_s": {k: round(v, 1) for k, v in kinds.items()},
+        "slowest": [[uid.split(".", 2)[-1], round(t, 1)] for uid, t in slowest],
+    }
+
+
+def add_ratios(results: dict, out: dict) -> None:
+    def ratio(a: str, b: str) -> float | None:
+        return round(out[a]["wall_s"] / out[b]["wall_s"], 2) if a in out and b in out else None
+
+    results["ratios"] = {"full_build / floor": ratio("full_build", "floor"),
+                         "nightly / full_build": ratio("nightly", "full_build")}  # fmt: skip
+    peaks = [s["peak_rss_mib"] for s in out.values()]
+    results["peak_rss_mib"] = max(peaks) if peaks else None
+
+
+def print_table(results: dict) -> None:
+    print(f"\nload average before {results['load_before']}, after {results['load_after']}")
+    print(f"{'step':<16}{'wall s':>10}{'cpu s':>10}{'peak MiB':>10}  notes")
+    for name, s in results["steps"].items():
+        note = ""
+        if name == "ingest":
+            note = f"{s['events_added']:,} events, {s['events_per_s']:,} events/s"
+        elif name == "floor":
+            a = s["agreement"]
+            note = f"agreement {a['agreement_rate']} of {a['member_months_compared']:,} member months"
+        print(f"{name:<16}{s['wall_s']:>10.1f}{s['cpu_s']:>10.1f}{s['peak_rss_mib']:>10}  {note}")
+    for name, value in results["ratios"].items():
+        print(f"{name:<24}{value}")
+
+
+def du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def run(cmd: list[str]) -> None:
+    subprocess.run(cmd, check=True, cwd=ROOT)
+
+
+# ---- the child side -----------------------------------------------------------------------------
+
+
+def child_main(step: str, home: str, *rest: str) -> None:
+    """One measured step (runs in its own process); writes what it counted to WORK/child.json."""
+    from pioneer.config import Settings
+
+    report: dict = {}
+    if step == "ingest":
+        from ingest.run import ingest_all
+
+        settings = Settings(home=Path(home), sources=Path(rest[0]), now=dt.datetime.fromisoformat(rest[1]))
+        summary = ingest_all(settings)
+        report["events_added"] = summary.events_added
+        report["files_loaded"] = sum(s.files_loaded for s in summary.sources.values())
+    elif step == "build":
+        from pioneer.transform import build, publish
+
+        settings = Settings(home=Path(home), now=dt.datetime.fromisoformat(rest[0]))
+        summary = build(settings, full_refresh=True)
+        publish(settings)
+        report |= {"models": summary.models, "tests": summary.tests}
+    elif step == "floor":
+        clock = dt.datetime.fromisoformat(rest[0])
+        db = duckdb.connect()
+        db.execute("SET TimeZone = 'Asia/Shanghai'")
+        if int(rest[1]):
+            db.execute(f"SET threads = {int(rest[1])}")
+        sql = FLOOR_SQL.format(events=Path(home) / "events", month_start=clock.strftime("%Y-%m-01"))
+        report["member_months"] = db.execute(f"COPY ({sql}) TO '{WORK / 'floor.parquet'}'").fetchone()[0]
+    (WORK / "child.json").write_text(json.dumps(report))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        sys.path.insert(0, str(ROOT))
+        child_main(*sys.argv[2:])
+    else:
+        main()
