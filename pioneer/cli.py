@@ -181,6 +181,80 @@ def status(
     typer.echo(f"last run: {last['started_at']} {last['status']}" if last else "last run: none")
 
 
+@app.command("sql")
+def sql_command(
+    home: HomeOpt,
+    query: Annotated[
+        str | None, typer.Option(help="SQL to run; without it, an interactive read-only session.")
+    ] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Open the published warehouse read-only (never disturbs the nightly job)."""
+    import duckdb
+
+    from pioneer.sql import NoWarehouse, interactive, run_query
+
+    settings = settings_from(home=home)
+    try:
+        if query is None:
+            interactive(settings.home)
+            return
+        result = run_query(settings.home, query)
+    except NoWarehouse as exc:
+        fail(EXIT_USAGE, str(exc))
+    except duckdb.Error as exc:
+        fail(EXIT_FAILED, f"query failed: {exc}")
+    typer.echo(result.to_csv(index=False) if csv else result.to_string(index=False), nl=not csv)
+
+
+@app.command()
+def report(
+    home: HomeOpt,
+    month: Annotated[str, typer.Option(help="Month YYYY-MM.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="HTML file to write (default HOME/reports/pioneer_report_YYYY-MM.html)."),
+    ] = None,
+) -> None:
+    """Write the month's report: one self-contained HTML page of charts from the marts."""
+    if not _is_month(month):
+        fail(EXIT_USAGE, f"--month must be YYYY-MM, got {month!r}")
+    from pioneer.report import ReportError, write_report
+    from pioneer.sql import NoWarehouse
+
+    settings = settings_from(home=home)
+    try:
+        typer.echo(f"report: {write_report(settings.home, month, out)}")
+    except (NoWarehouse, ReportError) as exc:
+        fail(EXIT_USAGE, str(exc))
+
+
+@app.command()
+def docs(
+    home: HomeOpt,
+    serve: Annotated[
+        bool, typer.Option(help="Serve the catalogue with `dbt docs serve` afterwards.")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port of --serve.")] = 8080,
+) -> None:
+    """Generate the dbt docs catalogue (models, columns, lineage to the HR export and the report)."""
+    from pioneer import docs as catalogue
+    from pioneer.sql import NoWarehouse
+
+    settings = settings_from(home=home)
+    try:
+        site = catalogue.generate(settings)
+    except NoWarehouse as exc:
+        fail(EXIT_USAGE, str(exc))
+    except RuntimeError as exc:
+        fail(EXIT_FAILED, str(exc))
+    typer.echo(f"dbt docs: {site}")
+    typer.echo(f"GX data docs: {catalogue.gx_data_docs(settings)}")
+    if serve:
+        typer.echo(f"serving the dbt docs at http://127.0.0.1:{port} (Ctrl-C stops)")
+        catalogue.serve(settings, port)
+
+
 def _is_month(value: str) -> bool:
     import re
 
