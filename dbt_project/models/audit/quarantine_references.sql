@@ -1,6 +1,6 @@
 -- Records held back by a reference check (unknown_person, ambiguous_person, unknown_meeting).
 -- They are excluded from scoring and re-evaluated on every build. No raw payload, no phone.
--- Also state for the next build: int_dirty_months compares it with the new reference checks, so it
+-- Also state for the next build: int_touched_months compares it with the new reference checks, so it
 -- is rebuilt after int_dirty_months.
 -- depends_on: {{ ref('int_dirty_months') }}
 {%- for leaf in build_state_after() %}

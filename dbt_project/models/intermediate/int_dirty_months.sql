@@ -1,195 +1,58 @@
--- The months this build recomputes (README.md, "Incremental builds"). Without the previous build's
--- state (first build, --full-refresh, or a changed month spine): every reported month. Otherwise:
---   1. the months that arrivals touch: events of every batch that the previous build had not read
---      (arrival time, not event time: audit.build_batches lists the batches it read), and the records
---      whose reference check changed since (audit.quarantine_references), mapped by their own time —
---      meeting start (of every version of the meeting; attendance and leave by their meeting),
---      service start, learning date, KPI period, admin month; a roster or branch change effective on
---      D touches D's month and every later month;
---   2. months new to the spine or whose rules changed (audit.build_months): the newest complete month
---      once the clock enters a new month, a rule version from its effective_from on;
---   3. the later months of the same quarter (quarter-end 三会一课 requirements count earlier meetings
---      of the quarter; a changed branch compliance changes the branch index);
---   4. M+1 and M+12 of every month of 1-3 (their month-over-month and year-over-year deltas).
--- Months the previous build reported and the spine no longer holds are listed with is_reported false
--- so that the incremental models delete them.
-{%- set previous_batches = previous_build_state('build_batches') -%}
-{%- set previous_months = previous_build_state('build_months') -%}
-{%- set previous_quarantine = previous_build_state('quarantine_references') -%}
-{%- set incremental = execute and not flags.FULL_REFRESH
-    and previous_batches is not none and previous_months is not none and previous_quarantine is not none -%}
-{%- if incremental -%}
-    {%- set spine_columns = adapter.get_columns_in_relation(ref('int_months')) | map(attribute='name') | map('lower') | list -%}
-    {%- set previous_columns = adapter.get_columns_in_relation(previous_months) | map(attribute='name') | map('lower') | list -%}
-    {%- if spine_columns != previous_columns -%}
-        {%- set incremental = false -%}
-    {%- endif -%}
-{%- endif -%}
-{%- set entities = [
-    ('roster', 'member'), ('roster', 'snapshot'), ('roster', 'branch'),
-    ('meeting', 'meeting'), ('meeting', 'attendance'), ('meeting', 'leave'), ('meeting', 'service_record'),
-    ('learning', 'points'), ('learning', 'course'), ('performance', 'kpi'), ('admin', 'item'),
-] %}
-{%- for source_name, entity in entities %}
--- depends_on: {{ source(source_name, entity) }}
-{%- endfor %}
-
+-- The months this build recomputes (README.md, "Incremental builds"): the months touched directly
+-- (int_touched_months: arrivals, a new complete month, a rule change; every month on a full build),
+-- plus the months whose results read a touched month:
+--   - the later months of the same quarter: the quarter-end 三会一课 requirements count every meeting
+--     of the quarter up to the month, so their branch compliance and branch index change too;
+--   - M+1 and M+12 of every month above: their month-over-month and year-over-year deltas.
+-- Ranks, grades (the top-10 % rule), branch groups and compliance live within a month, so that
+-- recomputing these whole months gives exactly what a full build gives. Months that are no longer
+-- reported are listed with is_reported false: the incremental models delete their rows.
 with reported as (
     select month_start, month_end, month, quarter_start
     from {{ ref('int_months') }}
 ),
 
--- keep the dependency on the batch list and the reference checks in every mode
-batches_read as (
-    select source, entity, batch_id from {{ ref('int_event_batches') }}
-),
-
-current_quarantine as (
-    select event_id, reference_status as reason
-    from {{ ref('int_reference_checks') }}
-    where reference_status <> 'ok'
-),
-
-{% if incremental %}
-new_batches as (
-    select source, entity, batch_id from batches_read
-    except
-    select source, entity, batch_id from {{ previous_batches }}
-),
-
-changed_references as (
-    select event_id from (
-        select event_id, reason from current_quarantine
-        except
-        select event_id, reason from {{ previous_quarantine }}
-    ) as now_quarantined
-    union
-    select event_id from (
-        select event_id, reason from {{ previous_quarantine }}
-        except
-        select event_id, reason from current_quarantine
-    ) as no_longer_quarantined
-),
-
-{% for source_name, entity in entities %}
-touched_{{ source_name }}_{{ entity }} as (
-    select events.*
-    from {{ source(source_name, entity) }} as events
-    where events.batch_id in (
-            select batch_id from new_batches where source = '{{ source_name }}' and entity = '{{ entity }}'
-        )
-       or events.event_id in (select event_id from changed_references)
-),
-
-{% endfor %}
-touched_months as (
-    -- roster and branch changes hold until the next change: the month of D and every later month
-    select cast({{ dbt.date_trunc('month', 'effective_date') }} as date) as from_month, true as and_later,
-           cast('roster' as {{ dbt.type_string() }}) as reason
-    from touched_roster_member
-    union all
-    select cast({{ dbt.date_trunc('month', 'snapshot_date') }} as date), true, 'roster'
-    from touched_roster_snapshot
-    union all
-    select cast({{ dbt.date_trunc('month', 'effective_date') }} as date), true, 'branch'
-    from touched_roster_branch
-    union all
-    -- every version of a touched meeting (a moved or deleted meeting leaves its old month too)
-    select cast({{ dbt.date_trunc('month', 'versions.start_time') }} as date), false, 'meeting'
-    from {{ source('meeting', 'meeting') }} as versions
-    where versions.natural_key in (select natural_key from touched_meeting_meeting)
-    union all
-    -- attendance and leave count in the month of the meeting they name (any version of either)
-    select cast({{ dbt.date_trunc('month', 'meetings.start_time') }} as date), false, 'attendance'
-    from {{ source('meeting', 'meeting') }} as meetings
-    where meetings.meeting_id in (
-        select versions.meeting_id
-        from {{ source('meeting', 'attendance') }} as versions
-        where versions.natural_key in (select natural_key from touched_meeting_attendance)
-    )
-    union all
-    select cast({{ dbt.date_trunc('month', 'meetings.start_time') }} as date), false, 'leave'
-    from {{ source('meeting', 'meeting') }} as meetings
-    where meetings.meeting_id in (
-        select versions.meeting_id
-        from {{ source('meeting', 'leave') }} as versions
-        where versions.natural_key in (select natural_key from touched_meeting_leave)
-    )
-    union all
-    select cast({{ dbt.date_trunc('month', 'versions.start_time') }} as date), false, 'service'
-    from {{ source('meeting', 'service_record') }} as versions
-    where versions.natural_key in (select natural_key from touched_meeting_service_record)
-    union all
-    select cast({{ dbt.date_trunc('month', 'points_date') }} as date), false, 'learning'
-    from touched_learning_points
-    union all
-    select cast({{ dbt.date_trunc('month', 'course_date') }} as date), false, 'learning'
-    from touched_learning_course
-),
-
-touched_labelled_months as (
-    -- monthly items name their month as YYYY-MM
-    select period as month, cast('kpi' as {{ dbt.type_string() }}) as reason
-    from touched_performance_kpi
-    union all
-    select versions.month, 'admin'
-    from {{ source('admin', 'item') }} as versions
-    where versions.natural_key in (select natural_key from touched_admin_item)
-),
-
-spine_changes as (
-    -- a new complete month, or a month under changed rules
-    select month_start from (
-        select * from {{ ref('int_months') }}
-        except
-        select * from {{ previous_months }}
-    ) as changed
-),
-
-removed_months as (
-    select month_start from {{ previous_months }}
-    except
-    select month_start from {{ ref('int_months') }}
-),
-
 touched as (
-    select reported.month_start, touched_months.reason
-    from touched_months
-    inner join reported
-        on reported.month_start = touched_months.from_month
-        or (touched_months.and_later and reported.month_start > touched_months.from_month)
-    union all
-    select reported.month_start, touched_labelled_months.reason
-    from touched_labelled_months
-    inner join reported on reported.month = touched_labelled_months.month
-    union all
-    select month_start, 'new month or rules' from spine_changes
+    select touched.month_start, touched.reason
+    from {{ ref('int_touched_months') }} as touched
+    inner join reported on reported.month_start = touched.month_start
 ),
 
 changed as (
     select month_start, reason from touched
     union all
-    -- quarter-end requirements of the later months of the quarter count this month's meetings
     select later.month_start, 'quarter'
     from touched
     inner join reported as this_month on this_month.month_start = touched.month_start
     inner join reported as later
         on later.quarter_start = this_month.quarter_start
         and later.month_start > this_month.month_start
+    where touched.reason not in ('full refresh', 'no previous build')
 ),
 
 dirty as (
     select month_start, reason from changed
     union all
-    select cast({{ dbt.dateadd('month', 1, 'month_start') }} as date), 'mom' from changed
+    select cast({{ dbt.dateadd('month', 1, 'month_start') }} as date), 'mom'
+    from changed
+    where reason not in ('full refresh', 'no previous build')
     union all
-    select cast({{ dbt.dateadd('month', 12, 'month_start') }} as date), 'yoy' from changed
+    select cast({{ dbt.dateadd('month', 12, 'month_start') }} as date), 'yoy'
+    from changed
+    where reason not in ('full refresh', 'no previous build')
 ),
 
 reasons as (
     select distinct reported.month_start, dirty.reason
     from dirty
     inner join reported on reported.month_start = dirty.month_start
+),
+
+removed as (
+    select distinct touched.month_start
+    from {{ ref('int_touched_months') }} as touched
+    left join reported on reported.month_start = touched.month_start
+    where reported.month_start is null
 )
 
 select
@@ -209,18 +72,5 @@ select
     cast(null as date) as month_end,
     {{ month_label('month_start') }} as month,
     false as is_reported,
-    'no longer reported' as reasons
-from removed_months
-{% else %}
-full_build as (
-    select month_start, month_end, month from reported
-)
-
-select
-    month_start,
-    month_end,
-    month,
-    true as is_reported,
-    cast('{{ "full refresh" if flags.FULL_REFRESH else "no previous build" }}' as {{ dbt.type_string() }}) as reasons
-from full_build
-{% endif %}
+    cast('no longer reported' as {{ dbt.type_string() }}) as reasons
+from removed
