@@ -261,7 +261,9 @@ def member_distribution(df: pd.DataFrame) -> alt.LayerChart:
         title="grade 等级",
     )
     shade = (
-        alt.Chart(bands).mark_rect(opacity=0.12).encode(x=alt.X("band_start:Q"), x2="band_end:Q", color=color)
+        alt.Chart(bands)
+        .mark_rect(opacity=0.12)
+        .encode(x=alt.X("band_start:Q"), x2="band_end:Q", color=color.legend(None))
     )
     bars = (
         alt.Chart(df)
@@ -351,11 +353,11 @@ def recruitment_pipeline(df: pd.DataFrame) -> alt.LayerChart:
     return (bars + labels).properties(width=560, height=alt.Step(26))
 
 
-NUMBER_LABELS = {
-    "scored_members": "计分党员 scored members",
-    "mean_index": "平均指数 mean index",
-    "pioneers": "先锋 PIONEER members",
-    "branches": "支部 branches",
+NUMBER_LABELS = {  # key → (label, decimals shown)
+    "scored_members": ("计分党员 scored members", 0),
+    "mean_index": ("平均指数 mean index", 2),
+    "pioneers": ("先锋 PIONEER members", 0),
+    "branches": ("支部 branches", 0),
 }
 
 
@@ -365,9 +367,9 @@ def render(
     import vl_convert
 
     numbers_html = "".join(
-        f'<div class="number" data-key="{key}"><span class="value">{numbers[key]:,}</span>'
+        f'<div class="number" data-key="{key}"><span class="value">{numbers[key]:,.{digits}f}</span>'
         f'<span class="label">{html.escape(label)}</span></div>'
-        for key, label in NUMBER_LABELS.items()
+        for key, (label, digits) in NUMBER_LABELS.items()
     )
     sections = "".join(
         f'<section><h2>{html.escape(title)}</h2><p class="note">{html.escape(note)}</p>'

@@ -1,0 +1,86 @@
+"""`pioneer sql` and analysts' read-only connections while the nightly job runs."""
+
+import io
+import shutil
+import subprocess
+import time
+
+import duckdb
+import pandas as pd
+from conftest import PIONEER, demo_landing, pioneer
+
+MARTS = [
+    "dim_member",
+    "dim_branch",
+    "fct_member_index_monthly",
+    "fct_member_points_ledger",
+    "fct_branch_index_monthly",
+    "fct_branch_compliance_monthly",
+    "fct_recruitment_pipeline_monthly",
+]
+COUNTS = " union all ".join(f"select '{t}' as mart, count(*) as n from marts.{t}" for t in MARTS)
+
+
+def counts(con) -> dict[str, int]:
+    return dict(con.execute(COUNTS).fetchall())
+
+
+def months_via_cli(home) -> list[str]:
+    listed = pioneer(
+        "sql", "--home", str(home), "--csv", "--query",
+        "select distinct month from marts.fct_member_index_monthly order by month",
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    return pd.read_csv(io.StringIO(listed.stdout))["month"].tolist()
+
+
+def test_query_prints_a_table(demo_home):
+    shown = pioneer(
+        "sql", "--home", str(demo_home), "--query",
+        "select grade, count(*) as members from marts.fct_member_index_monthly "
+        "where month = '2026-10' group by grade order by grade",
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split()[:2] == ["grade", "members"]
+    assert "QUALIFIED" in shown.stdout
+
+
+def test_the_connection_is_read_only(demo_home):
+    tried = pioneer("sql", "--home", str(demo_home), "--query", "create table marts.scratch as select 1")
+    assert tried.returncode == 1
+    assert "read-only" in tried.stderr
+
+
+def test_a_home_without_warehouse_is_a_usage_error(tmp_path):
+    tried = pioneer("sql", "--home", str(tmp_path), "--query", "select 1")
+    assert tried.returncode == 2
+    assert "no published warehouse" in tried.stderr
+
+
+def test_open_reader_neither_blocks_the_night_nor_sees_a_half_built_mart(demo_home, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    demo_landing(tmp_path / "landing", end="2026-12")  # the next month's activity arrived
+    reader = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    before = counts(reader)
+    old_months = months_via_cli(home)
+
+    night = subprocess.Popen(
+        [*PIONEER, "run", "--sources", str(tmp_path / "landing"), "--home", str(home),
+         "--now", "2026-12-06T01:30:00+08:00"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    polls = 0
+    while night.poll() is None:
+        assert counts(reader) == before  # the reader keeps its complete warehouse throughout
+        polls += 1
+        time.sleep(0.2)
+    output = night.stdout.read()
+    assert night.returncode == 0, output
+    assert polls > 10
+
+    assert counts(reader) == before
+    assert months_via_cli(home) == old_months + ["2026-11"]  # a new connection sees the new night
+    reader.close()
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as fresh:
+        assert counts(fresh)["fct_member_index_monthly"] > before["fct_member_index_monthly"]
