@@ -67,7 +67,7 @@ def connection_settings() -> dict:
 def run_settings() -> Settings:
     """The Settings of the running task: environment + connections, clock = the run's logical date."""
     context = get_current_context()
-    now = context["logical_date"] or context["dag_run"].run_after
+    now = context.get("logical_date") or context["dag_run"].run_after
     return Settings(now=now, **connection_settings())
 
 
