@@ -253,17 +253,17 @@ def branch_ranking(df: pd.DataFrame) -> alt.LayerChart:
 def member_distribution(df: pd.DataFrame) -> alt.LayerChart:
     df = df.assign(grade_label=df["grade"].map(GRADES))
     bands = pd.DataFrame(
-        [{"grade_label": GRADES[grade], "band_start": lo, "band_end": hi} for grade, lo, hi in GRADE_BANDS]
+        [{"band": GRADES[grade], "band_start": lo, "band_end": hi} for grade, lo, hi in GRADE_BANDS]
     )
-    color = alt.Color(
-        "grade_label:N",
-        scale=alt.Scale(domain=list(GRADES.values()), range=GRADE_COLORS),
-        title="grade 等级",
-    )
+    grade_scale = alt.Scale(domain=list(GRADES.values()), range=GRADE_COLORS)
     shade = (
         alt.Chart(bands)
         .mark_rect(opacity=0.12)
-        .encode(x=alt.X("band_start:Q"), x2="band_end:Q", color=color.legend(None))
+        .encode(
+            x=alt.X("band_start:Q"),
+            x2="band_end:Q",
+            fill=alt.Fill("band:N", scale=grade_scale, legend=None),
+        )
     )
     bars = (
         alt.Chart(df)
@@ -271,11 +271,11 @@ def member_distribution(df: pd.DataFrame) -> alt.LayerChart:
         .encode(
             x=alt.X("index_score:Q", bin=alt.Bin(extent=[0, 100], step=5), title="member index 党员指数"),
             y=alt.Y("count():Q", title="members 人数"),
-            color=color,
+            color=alt.Color("grade_label:N", scale=grade_scale, title="grade 等级"),
             tooltip=["grade_label:N", "count():Q"],
         )
     )
-    return (shade + bars).properties(width=620, height=260)
+    return (shade + bars).resolve_scale(fill="independent").properties(width=620, height=260)
 
 
 def department_trend(df: pd.DataFrame) -> alt.Chart:
