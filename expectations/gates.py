@@ -8,9 +8,12 @@ belong to the rules or to the month (cut-offs, expected row counts) are suite pa
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,10 +49,30 @@ def _quiet_gx() -> None:
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
 
+@contextmanager
+def gx_lock(home: Path) -> Iterator[None]:
+    """One validation at a time per home: parallel tasks (Airflow ingests sources concurrently)
+    share the GX file context under ``HOME/gx``, whose config and stores are plain files."""
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / ".gx.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def validate_frame(
     home: Path, suite_name: str, frame: pd.DataFrame, parameters: dict, run_name: str
 ) -> GateResult:
     """Validate ``frame`` with suite ``suite_name``; build Data Docs; return failures with rows."""
+    with gx_lock(home):
+        return _validate(home, suite_name, frame, parameters, run_name)
+
+
+def _validate(
+    home: Path, suite_name: str, frame: pd.DataFrame, parameters: dict, run_name: str
+) -> GateResult:
     _quiet_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
