@@ -245,7 +245,7 @@ def append_events(
     """Append the events of query ``rows`` (``event_id``, typed columns, ``natural_key, record_time,
     deleted, source_file, source_position, raw``); returns how many were new."""
     events = store.db.sql(f"SELECT {_envelope(source, entity, batch_id, now)}, * FROM ({rows})")
-    return store.append(source, entity, events, batch_id)
+    return store.append(source, entity, events, batch_id, ids_cover_record_time=True)
 
 
 def _envelope(source: str, entity: str, batch_id: str, now: dt.datetime) -> str:

@@ -109,20 +109,32 @@ class EventStore:
 
     # ---- events -----------------------------------------------------------------------------
 
-    def append(self, source: str, entity: str, events: Relation, batch_id: str) -> int:
+    def append(
+        self, source: str, entity: str, events: Relation, batch_id: str, ids_cover_record_time: bool = False
+    ) -> int:
         """Append one batch's events of one entity; returns how many were new.
 
         ``events`` (an Arrow table, or a relation of :attr:`db`) has the columns of
         :func:`ingest.schema.entity_schema`; extra columns are ignored. Events whose
         ``event_id`` is already stored are left out, and of events repeated within the
         batch the first (by ``source_file``, ``source_position``) is kept.
+
+        ``ids_cover_record_time``: the caller's ids hash the record time (as
+        :func:`ingest.files.event_id` does), so equal ids have equal record times and the
+        anti-join reads only stored events within the batch's record-time range (parquet
+        row-group statistics skip the rest): a batch of new days reads almost no stored ids,
+        where reading every stored id made each batch slower and larger as the store grew.
         """
         columns = ", ".join(f'b."{f.name}"' for f in entity_schema(source, entity))
         self._stage(events)
         # distinct hashes prove distinct ids; otherwise keep the first row of each id
-        rows, hashes = self.db.execute(
-            "SELECT count(*), count(DISTINCT hash(event_id)) FROM batch"
+        rows, hashes, first, last, untimed = self.db.execute(
+            "SELECT count(*), count(DISTINCT hash(event_id)), min(record_time), max(record_time),"
+            " count(*) - count(record_time) FROM batch"
         ).fetchone()
+        stored = f"read_parquet({_sql_text(self.entity_glob(source, entity))})"
+        if ids_cover_record_time and rows and not untimed:
+            stored = f"(SELECT event_id FROM {stored} WHERE record_time BETWEEN TIMESTAMP '{first}' AND TIMESTAMP '{last}')"
         first_of_each = (
             ""
             if hashes == rows
@@ -130,7 +142,7 @@ class EventStore:
         )
         added = self._copy_new(
             f"""SELECT {columns} FROM batch b
-                ANTI JOIN read_parquet({_sql_text(self.entity_glob(source, entity))}) s USING (event_id)
+                ANTI JOIN {stored} s USING (event_id)
                 {first_of_each}""",
             self.entity_dir(source, entity) / f"{batch_id}.parquet",
         )

@@ -57,6 +57,21 @@ def test_append_leaves_out_stored_and_repeated_event_ids(tmp_path):
     assert kept.column("source_position").to_pylist() == [2, 3]  # the first "a" wins
 
 
+def test_append_by_record_time_still_leaves_out_stored_ids(tmp_path):
+    store = EventStore(tmp_path)
+
+    def timed(times: dict[str, dt.datetime]) -> pa.Table:
+        table = kpi_events(*times)
+        return table.set_column(4, "record_time", pa.array(list(times.values()), pa.timestamp("us")))
+
+    march, april = dt.datetime(2026, 3, 31, 9, 30, 0, 250), dt.datetime(2026, 4, 30, 18)
+    first = store.new_batch("performance", NOW)
+    assert store.append("performance", "kpi", timed({"a": march, "b": april}), first, True) == 2
+    again = timed({"a": march, "b": april, "c": april + dt.timedelta(days=1)})
+    assert store.append("performance", "kpi", again, store.new_batch("performance", NOW), True) == 1
+    assert store.append("performance", "kpi", kpi_events("a", "d"), store.new_batch("performance", NOW), True) == 1
+
+
 def test_batch_ids_are_unique_per_source_and_clock(tmp_path):
     store, other = EventStore(tmp_path), EventStore(tmp_path)
     ids = {store.new_batch("learning", NOW), other.new_batch("learning", NOW), store.new_batch("roster", NOW)}
