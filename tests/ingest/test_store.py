@@ -69,7 +69,10 @@ def test_append_by_record_time_still_leaves_out_stored_ids(tmp_path):
     assert store.append("performance", "kpi", timed({"a": march, "b": april}), first, True) == 2
     again = timed({"a": march, "b": april, "c": april + dt.timedelta(days=1)})
     assert store.append("performance", "kpi", again, store.new_batch("performance", NOW), True) == 1
-    assert store.append("performance", "kpi", kpi_events("a", "d"), store.new_batch("performance", NOW), True) == 1
+    assert (
+        store.append("performance", "kpi", kpi_events("a", "d"), store.new_batch("performance", NOW), True)
+        == 1
+    )
 
 
 def test_batch_ids_are_unique_per_source_and_clock(tmp_path):
