@@ -83,6 +83,9 @@ def build(settings: Settings, full_refresh: bool = False) -> TransformSummary:
     """Build every model and run every dbt test on a candidate copy of the warehouse.
 
     The candidate is published by :func:`publish` only after the gates passed.
+    Incremental by default: the candidate starts as a copy of the published warehouse and dbt
+    recomputes only the months that new events touch. ``full_refresh`` starts from an empty
+    candidate and runs ``dbt build --full-refresh``: every month is recomputed.
     """
     published, candidate = warehouse_path(settings), candidate_path(settings)
     candidate.parent.mkdir(parents=True, exist_ok=True)
@@ -106,9 +109,22 @@ def publish(settings: Settings) -> Path:
 
 
 def rebuilt_months(warehouse: Path) -> list[str]:
-    """Months present in the member index after this build (every build rebuilds all of them)."""
+    """Months of the member index that this build recomputed (``intermediate.int_dirty_months``).
+
+    A full build lists every month of the marts; an incremental one only the months that arrivals,
+    the clock or a rule change touched and the months that read them (dbt_project/README.md,
+    "Incremental builds"). Months without a scored member (before the roster's first full month)
+    and months no longer reported are not listed.
+    """
     import duckdb
 
+    if not warehouse.exists():
+        return []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        sql = "select distinct month from marts.fct_member_index_monthly order by month"
+        sql = """
+            select dirty.month from intermediate.int_dirty_months as dirty
+            where dirty.is_reported
+              and exists (select 1 from marts.fct_member_index_monthly as fct where fct.month = dirty.month)
+            order by dirty.month
+        """
         return [row[0] for row in con.execute(sql).fetchall()]
