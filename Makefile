@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 LANDING ?= data/landing
 HOME_DIR ?= data/state
 
-.PHONY: install run test lint lock clean
+.PHONY: install run test lint lock clean docs airflow bench
 
 install: $(STAMP)  ## create .venv from the lock file (quick no-op when nothing changed)
 
@@ -24,12 +24,17 @@ lock:  ## re-resolve requirements.lock after changing pyproject.toml
 run: install  ## generate the demo organisation (once) and run the nightly job on it
 	test -f $(LANDING)/.generated || { $(VENV)/bin/pioneer demo-data --out $(LANDING) --seed 1 && touch $(LANDING)/.generated; }
 	$(VENV)/bin/pioneer run --sources $(LANDING) --home $(HOME_DIR)
-	@echo "warehouse: $(HOME_DIR)/warehouse.duckdb (schema marts; open read-only)"
+	$(VENV)/bin/pioneer report --home $(HOME_DIR)
+	@echo "warehouse: $(HOME_DIR)/warehouse.duckdb (schema marts; open read-only: pioneer sql --home $(HOME_DIR))"
 	@echo "exports:   $(HOME_DIR)/exports/hr/"
 	@echo "status:    $(VENV)/bin/pioneer status --home $(HOME_DIR)"
 
-test: install  ## the whole test suite
+test: install  ## the whole test suite (installs Debian's chromium for the report's browser test)
+	scripts/install_chromium.sh || echo "chromium unavailable: the browser test will skip"
 	$(VENV)/bin/pytest -q
+
+docs: install  ## dbt docs (models, columns, lineage to the HR export and the report) on http://127.0.0.1:8080
+	$(VENV)/bin/pioneer docs --home $(HOME_DIR) --serve --port 8080
 
 lint: install
 	$(VENV)/bin/ruff check .

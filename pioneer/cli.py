@@ -210,20 +210,24 @@ def sql_command(
 @app.command()
 def report(
     home: HomeOpt,
-    month: Annotated[str, typer.Option(help="Month YYYY-MM.")],
+    month: Annotated[
+        str | None, typer.Option(help="Month YYYY-MM (default: the latest month scored).")
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(help="HTML file to write (default HOME/reports/pioneer_report_YYYY-MM.html)."),
     ] = None,
 ) -> None:
     """Write the month's report: one self-contained HTML page of charts from the marts."""
-    if not _is_month(month):
+    if month is not None and not _is_month(month):
         fail(EXIT_USAGE, f"--month must be YYYY-MM, got {month!r}")
     from pioneer.report import ReportError, write_report
-    from pioneer.sql import NoWarehouse
+    from pioneer.sql import NoWarehouse, run_query
 
     settings = settings_from(home=home)
     try:
+        latest = "select max(month) as month from marts.fct_member_index_monthly"
+        month = month or run_query(settings.home, latest)["month"].iloc[0]
         typer.echo(f"report: {write_report(settings.home, month, out)}")
     except (NoWarehouse, ReportError) as exc:
         fail(EXIT_USAGE, str(exc))
