@@ -26,7 +26,7 @@ from ingest.errors import IngestError
 from ingest.schema import ENTITIES
 from ingest.store import EventStore, shanghai_local
 
-CHUNK_BYTES = 256 << 20  # files of one batch: bounds the memory of one parse
+CHUNK_BYTES = 64 << 20  # files of one batch: bounds the memory of one parse (~1 GB at 64 MB)
 
 
 @dataclass(frozen=True)
