@@ -74,7 +74,8 @@ def main() -> None:
         events = out["ingest"]["events_added"]
         out["ingest"]["events_per_s"] = round(events / out["ingest"]["wall_s"])
         out["ingest"]["events_per_cpu_s"] = round(events / out["ingest"]["cpu_s"])
-    if "build" in steps or not (base / "warehouse.duckdb").exists():
+    needs_warehouse = {"nightly", "floor"} & set(steps)
+    if "build" in steps or (needs_warehouse and not (base / "warehouse.duckdb").exists()):
         runs = [child(["build", str(base), t0.isoformat()]) for _ in range(args.repeat_expensive)]
         out["full_build"] = summarise(runs)
         out["full_build"]["dbt_models"] = dbt_timing(base)
@@ -229,7 +230,7 @@ def agreement(home: Path) -> dict:
 
 def child(argv: list[str]) -> dict:
     """Run one step in a child process; wall, CPU (user+sys incl. its children) and peak RSS."""
-    report = WORK / "child.json"
+    report, log_path = WORK / f"child-{os.getpid()}.json", WORK / f"child-{os.getpid()}.log"
     report.unlink(missing_ok=True)
     cmd = (
         [str(BIN / "pioneer"), *argv[1:]]
@@ -238,12 +239,13 @@ def child(argv: list[str]) -> dict:
     )
     load = os.getloadavg()[0]
     t = time.perf_counter()
-    with open(WORK / "child.log", "w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    with open(log_path, "w") as log:
+        env = os.environ | {"BENCH_REPORT": str(report)}
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
     if status != 0:
-        sys.exit(f"step failed: {' '.join(cmd)} (see {WORK / 'child.log'})")
+        sys.exit(f"step failed: {' '.join(cmd)} (see {log_path})")
     result = {
         "wall_s": round(wall, 2),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
@@ -320,7 +322,7 @@ def run(cmd: list[str]) -> None:
 
 
 def child_main(step: str, home: str, *rest: str) -> None:
-    """One measured step (runs in its own process); writes what it counted to WORK/child.json."""
+    """One measured step (runs in its own process); writes what it counted to $BENCH_REPORT."""
     from pioneer.config import Settings
 
     report: dict = {}
@@ -346,7 +348,7 @@ def child_main(step: str, home: str, *rest: str) -> None:
             db.execute(f"SET threads = {int(rest[1])}")
         sql = FLOOR_SQL.format(events=Path(home) / "events", month_start=clock.strftime("%Y-%m-01"))
         report["member_months"] = db.execute(f"COPY ({sql}) TO '{WORK / 'floor.parquet'}'").fetchone()[0]
-    (WORK / "child.json").write_text(json.dumps(report))
+    Path(os.environ.get("BENCH_REPORT", WORK / "child.json")).write_text(json.dumps(report))
 
 
 if __name__ == "__main__":
