@@ -1,7 +1,7 @@
 -- Admin items in force for a member month: the latest version of the item (staging) is approved
 -- (revoked = no effect) and names a scored member month by employee number and month.
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 select
     member_months.member_id,

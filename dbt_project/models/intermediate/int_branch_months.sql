@@ -1,7 +1,7 @@
 -- Branch months that get a branch index: branches that are the branch of record of at least one
 -- scored member in the month.
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 select
     coalesce(member_months.branch_id, '-1') as branch_id,

@@ -1,7 +1,7 @@
 -- Party groups of each branch and month: the distinct non-empty party_group values of the branch's
 -- party members (probationary or full) on the last day of the month.
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 select distinct
     member_days.branch_id,

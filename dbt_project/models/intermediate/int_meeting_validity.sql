@@ -3,7 +3,7 @@
 -- meeting is valid: more than meeting_quorum_share of the due members attended. An empty due list
 -- is never valid.
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 with meetings as (
     select

@@ -1,6 +1,6 @@
 -- Courses completed and lectures delivered by each member on the member's active days.
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 select
     map.member_id,

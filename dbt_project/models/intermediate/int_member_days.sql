@@ -2,7 +2,7 @@
 -- or before the day, present), from the first snapshot to the end of the last complete month.
 -- is_active: the day is an active day (status probationary or full).
 -- Incremental by month: only the days of the months to build are generated (int_dirty_months).
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 with horizon as (
     select max(month_end) as last_day

@@ -2,7 +2,7 @@
 -- org_life 组织生活, learning 学习教育 (target prorated by active days), performance 业绩贡献
 -- (KPI capped; 0 and kpi_missing when no KPI), pioneer_role 先锋作用 (service hours).
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 with scored as (
     select

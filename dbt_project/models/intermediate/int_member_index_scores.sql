@@ -2,7 +2,7 @@
 -- clamp to [index_min, index_max], rounding half away from zero, veto. Also the amount each cap,
 -- the clamp, the rounding and the veto took away (the ledger's adjustment rows).
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 with totals as (
     select

@@ -1,7 +1,7 @@
 -- Learning points of each member on each of the member's active days (the latest report of a day
 -- wins, in staging); rows whose person did not map are quarantined, not counted.
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 select
     map.member_id,

@@ -2,7 +2,7 @@
 -- day; department = that branch's department that day) and whether the month is scored
 -- (at least min_active_days active days).
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 with active_days as (
     select

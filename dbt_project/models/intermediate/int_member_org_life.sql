@@ -1,6 +1,6 @@
 -- Required meetings counted per member month: due, excused, attended, unexcused absences.
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 select
     member_id,

@@ -3,7 +3,7 @@
 -- item-level caps as rows of their own, and each deduction item (unexcused absence, admin deduction).
 -- points_group: base, bonus or deduction; deduction points are negative.
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 with dims as (
     select * from {{ ref('int_member_dimension_scores') }}

@@ -2,7 +2,7 @@
 -- starting in a reported month on one of the member's active days, with the member in the due list.
 -- excused: an approved leave exists; attended: attended and not excused.
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 with required as (
     select

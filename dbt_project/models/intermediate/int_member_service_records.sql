@@ -1,7 +1,7 @@
 -- Verified service records of each member that start on one of the member's active days;
 -- hours = end − start (kept in whole seconds so that sums stay exact; hours shown to 6 places).
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 select
     member_days.member_id,

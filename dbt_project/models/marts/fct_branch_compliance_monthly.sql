@@ -3,7 +3,7 @@
 -- 党课 lecture in the last month of each quarter (met by a meeting anywhere in the quarter).
 -- committee and branch_general meetings must be valid (quorum); the others only held.
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 with branch_months as (
     select

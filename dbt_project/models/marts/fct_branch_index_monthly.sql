@@ -2,7 +2,7 @@
 -- 0.7 × mean member index (unrounded) + 0.3 × compliance (100 × met / due), rounded once to 2 places
 -- half away from zero; stars, rank and comparisons.
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 with members as (
     select

@@ -1,7 +1,7 @@
 -- Pioneer Index of every scored member month (先锋指数): dimensions, bonus, deductions, veto, index,
 -- grade (RANK() among the company's scored members of the month), HR coefficient, ranks, deltas.
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 with scores as (
     select

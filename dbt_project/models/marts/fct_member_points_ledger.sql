@@ -2,7 +2,7 @@
 -- bonus and deduction items with their source records, and one row per cap, clamp, rounding or veto
 -- adjustment — so that the rows of a member month sum exactly to its index_score.
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months', month_column='month') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail', month_column='month') }}
 
 with items as (
     select member_id, month_start, component, points, source_system, source_record_id, detail

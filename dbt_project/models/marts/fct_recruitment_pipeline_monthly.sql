@@ -2,7 +2,7 @@
 -- day of the month and the transitions into it during the month (a person listed with a new status,
 -- or newly listed; the first snapshot is the initial state, not a transition).
 -- Incremental by month (int_dirty_months): only the months to build are computed.
-{{ config(materialized='incremental', incremental_strategy='replace_months') }}
+{{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 with months as (
     select month_start, month_end, month from {{ ref('int_months') }}
