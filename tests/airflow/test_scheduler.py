@@ -127,8 +127,11 @@ class AirflowStack:
             wait_for(
                 f"{dag_id} to be parsed", lambda d=dag_id: self.api.get(f"/api/v2/dags/{d}").is_success, 180
             )
-            self.api.patch(f"/api/v2/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
+            self.pause(dag_id, False)
         return self
+
+    def pause(self, dag_id: str, paused: bool = True) -> None:
+        self.api.patch(f"/api/v2/dags/{dag_id}", json={"is_paused": paused}).raise_for_status()
 
     def start(self, component: str, **env: str) -> None:
         cmd = [AIRFLOW, component] + (["--port", str(self.port)] if component == "api-server" else [])
@@ -185,8 +188,15 @@ class AirflowStack:
 
 def dbt_running(pid: int) -> bool:
     """Whether a dbt process runs below ``pid`` (the transform task is building the candidate)."""
+
+    def command(process: psutil.Process) -> str:
+        try:
+            return " ".join(process.cmdline())
+        except psutil.Error:  # exited meanwhile, or a zombie
+            return ""
+
     try:
-        return any("dbt" in " ".join(p.cmdline()) for p in psutil.Process(pid).children(recursive=True))
+        return any("dbt" in command(p) for p in psutil.Process(pid).children(recursive=True))
     except psutil.Error:
         return False
 
