@@ -213,10 +213,13 @@ def stack(tmp_path, landing):
 
 @pytest.fixture(scope="module")
 def nightly(tmp_path_factory, landing):
-    """A stack after one undisturbed night; yields it with the member index and exports of that night."""
+    """A stack after one undisturbed night; yields it with the member index and exports of that night.
+
+    pioneer_refresh is unpaused from the start so that the night's asset events are queued for it.
+    """
     stack = AirflowStack(tmp_path_factory.mktemp("undisturbed"), landing)
     try:
-        run_id = stack.up().trigger(LOGICAL_DATE)
+        run_id = stack.up("pioneer_nightly", "pioneer_refresh").trigger(LOGICAL_DATE)
         assert stack.wait_finished(run_id) == "success", stack.diagnosis(run_id)
         yield stack, member_index(stack.home), export_files(stack.home)
     finally:
@@ -237,7 +240,6 @@ def test_out_of_band_ingest_refreshes_but_the_nightly_events_do_not(nightly):
     stack.kill("scheduler")
     stack.start("scheduler", AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="True")
     stack.pause("pioneer_ingest", False)
-    stack.pause("pioneer_refresh", False)
     queued = wait_for(
         "pioneer_refresh to run on the nightly's events", lambda: stack.runs("pioneer_refresh"), 120
     )
