@@ -91,6 +91,13 @@ def run(
             "records and decides which exports are due.",
         ),
     ] = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Recompute every month instead of only those new events touch (after a model change).",
+        ),
+    ] = False,
 ) -> None:
     """The nightly job: ingest what is new, build the marts, validate, publish due exports."""
     settings = settings_from(sources=sources, home=home, now=now)
@@ -99,7 +106,7 @@ def run(
     from pioneer.run import GateFailed, nightly
 
     try:
-        summary = nightly(settings)
+        summary = nightly(settings, full_refresh)
     except GateFailed as exc:
         fail(EXIT_VALIDATION, f"validation gate failed, nothing published for those months: {exc}")
     except Exception as exc:  # one line that says what failed and where to look

@@ -45,9 +45,9 @@ def ingest_stage(settings: Settings, source: str) -> dict:
     return summary.model_dump()
 
 
-def transform_stage(settings: Settings) -> dict:
+def transform_stage(settings: Settings, full_refresh: bool = False) -> dict:
     """Build the marts on a candidate warehouse, gate it, then publish it atomically."""
-    transformed = build(settings)
+    transformed = build(settings, full_refresh)
     gates = validate_marts(
         settings.home, candidate_path(settings), run_name(settings), transformed.months_rebuilt
     )
@@ -78,7 +78,7 @@ def export_stage(settings: Settings) -> dict:
     return result
 
 
-def nightly(settings: Settings) -> RunSummary:
+def nightly(settings: Settings, full_refresh: bool = False) -> RunSummary:
     """Run the whole nightly job once and leave its record under HOME/runs."""
     settings.home.mkdir(parents=True, exist_ok=True)
     summary = RunSummary(started_at=settings.clock().isoformat(timespec="seconds"))
@@ -86,7 +86,7 @@ def nightly(settings: Settings) -> RunSummary:
     try:
         for source in SOURCES:
             summary.ingest[source] = ingest_stage(settings, source)
-        summary.transform = transform_stage(settings)
+        summary.transform = transform_stage(settings, full_refresh)
         summary.warehouse = summary.transform["warehouse"]
         summary.data_docs = summary.transform["data_docs"]
         exported = export_stage(settings)
