@@ -120,8 +120,11 @@ def summary(ingested: dict, transformed, exported):
 def _summary(ingested: dict, transformed: dict | None, exported: dict | None) -> str:
     """Write the run record under PIONEER_HOME/runs (what ``pioneer status`` reads)."""
     context = get_current_context()
-    settings = run_settings()
     ti = context["ti"]
+    states = ti.get_task_states(dag_id=ti.dag_id, task_ids=["transform"], run_ids=[ti.run_id])
+    if states.get(ti.run_id, {}).get("transform") == "skipped":  # a refresh with nothing to do
+        raise AirflowSkipException("the stages were skipped: nothing to record")
+    settings = run_settings()
     gates = [ti.xcom_pull(task_ids=t, key=GATE_KEY) for t in sorted(context["task"].upstream_task_ids)]
     gate = next((g for g in gates if g), {})
     done = transformed is not None and exported is not None and None not in ingested.values()
