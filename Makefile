@@ -40,5 +40,8 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+bench: install  ## province-scale benchmark: 50,000 members x 24 months (landing zone generated once into benchmarks/work/)
+	$(VENV)/bin/python benchmarks/bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     min_volume_ratio: float = Field(
         0.25, ge=0, description="Source gate: smallest rows-per-file of a feed relative to its recent files."
     )
+    duckdb_memory_limit: str = Field(
+        "3GB", description="Memory limit of the dbt build's DuckDB (spills past it)."
+    )
     dbt_target: str = Field("duckdb", description="dbt target: duckdb (default) or postgres.")
 
     def clock(self) -> dt.datetime:

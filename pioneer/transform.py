@@ -43,6 +43,7 @@ def dbt_env(settings: Settings, warehouse: Path) -> dict[str, str]:
     env.update(
         PIONEER_HOME=str(settings.home.resolve()),
         PIONEER_WAREHOUSE_PATH=str(warehouse.resolve()),
+        PIONEER_DUCKDB_MEMORY_LIMIT=settings.duckdb_memory_limit,
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
     )
     return env
