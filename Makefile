@@ -40,6 +40,9 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+airflow: install  ## Airflow 3 locally (standalone, SQLite) running dags/ on the demo landing zone; Ctrl-C stops it
+	scripts/airflow_local.sh
+
 bench: install  ## province-scale benchmark: 50,000 members x 24 months (landing zone generated once into benchmarks/work/)
 	$(VENV)/bin/python benchmarks/bench.py $(BENCH_ARGS)
 

@@ -105,10 +105,6 @@ class AirflowStack:
             # a killed scheduler's tasks are reset (and re-run) within ~half a minute, not 5 minutes
             AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD="20",
             AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL="10",
-            # TEMPORARY: one task at a time. The source gates of ingest_stage share one GX file
-            # context under PIONEER_HOME/gx (expectations/gates.py) and race when sources are
-            # ingested in parallel, as pioneer_nightly does; remove once that is process-safe.
-            AIRFLOW__CORE__PARALLELISM="1",
         )
 
     def up(self, *dag_ids: str) -> AirflowStack:
