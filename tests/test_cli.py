@@ -1,17 +1,10 @@
 """The CLI's contract (outputs.md): commands, help, exit codes, configuration by flag or PIONEER_*."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-PIONEER = [sys.executable, "-c", "from pioneer.cli import main; main()"]
-
-
-def pioneer(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*PIONEER, *args], capture_output=True, text=True, env=env)
+from pioneer_cli import pioneer
 
 
 @pytest.mark.parametrize("command", ["demo-data", "run", "explain", "status"])

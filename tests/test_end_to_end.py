@@ -1,18 +1,12 @@
 """`make run`'s path on a small generated organisation: demo-data → run → status → explain."""
 
 import json
-import subprocess
-import sys
 
 import duckdb
 import pytest
+from pioneer_cli import pioneer
 
-PIONEER = [sys.executable, "-c", "from pioneer.cli import main; main()"]
 NOW = "2026-11-06T01:30:00+08:00"
-
-
-def pioneer(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*PIONEER, *args], capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")

@@ -4,18 +4,10 @@ and nothing in that month's HR folder."""
 
 import csv
 import json
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
-
-PIONEER = [sys.executable, "-c", "from pioneer.cli import main; main()"]
-
-
-def pioneer(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*PIONEER, *args], capture_output=True, text=True, env=os.environ | env)
+from pioneer_cli import pioneer
 
 
 def rows(path) -> dict[str, dict]:

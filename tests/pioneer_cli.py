@@ -1,0 +1,13 @@
+"""Run the real `pioneer` CLI in a subprocess, as a user would (shared by the CLI-level tests)."""
+
+import os
+import subprocess
+import sys
+
+PIONEER = [sys.executable, "-c", "from pioneer.cli import main; main()"]
+
+
+def pioneer(*args: str, env: dict | None = None, **extra_env: str) -> subprocess.CompletedProcess:
+    """``env`` replaces the environment; ``extra_env`` adds to the current one."""
+    environment = env if env is not None else os.environ | extra_env
+    return subprocess.run([*PIONEER, *args], capture_output=True, text=True, env=environment)
