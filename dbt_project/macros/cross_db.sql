@@ -79,3 +79,9 @@
 {% macro seconds_between(start_ts, end_ts) -%}
     {{ dbt.datediff(start_ts, end_ts, 'second') }}
 {%- endmacro %}
+
+{#- Predicate: `on_date` lies in the validity interval of row `alias` (valid_from .. valid_to, both
+    inclusive; valid_to null = open-ended). -#}
+{% macro valid_on(alias, on_date) -%}
+    ({{ alias }}.valid_from <= {{ on_date }} and ({{ alias }}.valid_to is null or {{ alias }}.valid_to >= {{ on_date }}))
+{%- endmacro %}

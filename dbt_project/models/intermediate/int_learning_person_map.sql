@@ -1,66 +1,69 @@
--- Maps every (person_key, date) of the learning platform to a member through the latest roster
--- snapshot on or before the date that lists the phone (person_key). Nobody listed → unknown_person;
--- the snapshot lists the phone for two or more people → ambiguous_person.
-with keyed_dates as (
-    select person_key, points_date as on_date from {{ ref('stg_learning__points') }}
+-- Maps the learning platform's person_key (keyed phone) to a member, as validity segments: a phone's
+-- mapping only changes where a member version listing it starts or ends, so it is computed once per
+-- segment between those boundaries (tens of thousands of rows), not once per learning row.
+-- A date maps through the latest roster state on or before it that lists the phone: inside a listed
+-- segment that is the date's own state; in a gap (everybody listing the phone has left) it is the
+-- last listed day before the gap. Exactly one person listed → mapped; two or more → ambiguous_person.
+-- A (phone, date) covered by no segment (phone never listed, or before its first listing) is
+-- unknown_person: readers treat a missing segment so.
+with versions as (
+    select person_key, member_id, valid_from, valid_to
+    from {{ ref('int_member_versions') }}
+    where is_present and person_key is not null
+),
+
+boundaries as (
+    select person_key, valid_from as boundary from versions
     union
-    select person_key, course_date as on_date from {{ ref('stg_learning__course') }}
+    select person_key, cast({{ dbt.dateadd('day', 1, 'valid_to') }} as date) from versions
+    where valid_to is not null
 ),
 
-candidates as (
-    -- member versions that list the phone on some day on or before the date
+segments as (
     select
-        keyed_dates.person_key,
-        keyed_dates.on_date,
-        versions.member_id,
-        versions.valid_from,
-        versions.valid_to,
-        case
-            when versions.valid_to is null or versions.valid_to > keyed_dates.on_date then keyed_dates.on_date
-            else versions.valid_to
-        end as listed_until
-    from keyed_dates
-    inner join {{ ref('int_member_versions') }} as versions
-        on versions.person_key = keyed_dates.person_key
-        and versions.is_present
-        and versions.valid_from <= keyed_dates.on_date
-),
-
-mapping_day as (
-    -- the latest day on or before the date on which a snapshot listed the phone
-    select person_key, on_date, max(listed_until) as mapped_on
-    from candidates
-    group by person_key, on_date
+        person_key,
+        boundary as valid_from,
+        cast({{ dbt.dateadd('day', -1, 'lead(boundary) over (partition by person_key order by boundary)') }} as date) as valid_to
+    from boundaries
 ),
 
 listed as (
+    -- the persons listing the phone on the segment's first day (hence on all of its days)
     select
-        mapping_day.person_key,
-        mapping_day.on_date,
-        mapping_day.mapped_on,
-        count(distinct candidates.member_id) as persons_listed,
-        min(candidates.member_id) as member_id
-    from mapping_day
-    inner join candidates
-        on candidates.person_key = mapping_day.person_key
-        and candidates.on_date = mapping_day.on_date
-        and candidates.valid_from <= mapping_day.mapped_on
-        and candidates.listed_until >= mapping_day.mapped_on
-    group by mapping_day.person_key, mapping_day.on_date, mapping_day.mapped_on
+        segments.person_key,
+        segments.valid_from,
+        count(distinct versions.member_id) as persons_listed,
+        min(versions.member_id) as member_id
+    from segments
+    inner join versions
+        on versions.person_key = segments.person_key
+        and {{ valid_on('versions', 'segments.valid_from') }}
+    group by segments.person_key, segments.valid_from
+),
+
+states as (
+    -- a gap segment always follows a listed one: it keeps that segment's listing
+    select
+        segments.person_key,
+        segments.valid_from,
+        segments.valid_to,
+        listed.persons_listed is null as is_gap,
+        coalesce(listed.persons_listed, lag(listed.persons_listed) over w) as persons_listed,
+        coalesce(listed.member_id, lag(listed.member_id) over w) as member_id
+    from segments
+    left join listed
+        on listed.person_key = segments.person_key
+        and listed.valid_from = segments.valid_from
+    window w as (partition by segments.person_key order by segments.valid_from)
 )
 
 select
-    keyed_dates.person_key,
-    keyed_dates.on_date,
-    listed.mapped_on,
-    coalesce(listed.persons_listed, 0) as persons_listed,
-    case when listed.persons_listed = 1 then listed.member_id end as member_id,
-    case
-        when listed.persons_listed is null then 'unknown_person'
-        when listed.persons_listed > 1 then 'ambiguous_person'
-        else 'mapped'
-    end as reference_status
-from keyed_dates
-left join listed
-    on listed.person_key = keyed_dates.person_key
-    and listed.on_date = keyed_dates.on_date
+    person_key,
+    valid_from,
+    valid_to,
+    case when is_gap then cast({{ dbt.dateadd('day', -1, 'valid_from') }} as date) end as listed_on,
+    persons_listed,
+    case when persons_listed = 1 then member_id end as member_id,
+    case when persons_listed = 1 then 'mapped' else 'ambiguous_person' end as reference_status
+from states
+where persons_listed is not null

@@ -1,10 +1,11 @@
--- Courses completed and lectures delivered by each member on the member's active days.
+-- Courses completed and lectures delivered by each member on the member's active days (mapped rows
+-- only; range joins as in int_member_learning_days).
 -- Incremental by month (int_dirty_months): only the months to build are computed.
 {{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 select
     map.member_id,
-    member_days.month_start,
+    cast({{ dbt.date_trunc('month', 'courses.course_date') }} as date) as month_start,
     courses.course_id,
     courses.course_kind,
     courses.course_date,
@@ -12,11 +13,11 @@ select
 from {{ ref('stg_learning__course') }} as courses
 inner join {{ ref('int_learning_person_map') }} as map
     on map.person_key = courses.person_key
-    and map.on_date = courses.course_date
+    and {{ valid_on('map', 'courses.course_date') }}
     and map.reference_status = 'mapped'
-inner join {{ ref('int_member_days') }} as member_days
-    on member_days.member_id = map.member_id
-    and member_days.member_day = courses.course_date
-    and member_days.is_active
-    and {{ in_months_to_build('member_days.month_start') }}
+inner join {{ ref('int_member_versions') }} as versions
+    on versions.member_id = map.member_id
+    and {{ valid_on('versions', 'courses.course_date') }}
+    and versions.is_party_member
 where courses.course_kind in ('completed', 'lectured')
+    and {{ in_months_to_build('cast(' ~ dbt.date_trunc('month', 'courses.course_date') ~ ' as date)') }}

@@ -1,6 +1,7 @@
--- Reference checks of every record that points at a person or a meeting: one row per record with
--- its reference_status (ok, unknown_person, ambiguous_person, unknown_meeting). Evaluated on every
--- build, so a record counts as soon as the roster snapshot or meeting it needs has arrived.
+-- Reference checks of every record that points at a person or a meeting: one row per meeting and
+-- admin record with its reference_status (ok, unknown_person, ambiguous_person, unknown_meeting),
+-- and one per learning record that is held back (its phone maps to nobody or to several people).
+-- Evaluated on every build, so a record counts as soon as the roster snapshot or meeting it needs has arrived.
 with known_meetings as (
     select meeting_id from {{ ref('stg_meeting__meeting') }}
 ),
@@ -48,21 +49,24 @@ admin_items as (
 ),
 
 learning_points as (
+    -- learning rows are listed only when held back: the learning models read the person map directly
     select
         p.event_id, 'learning' as source, 'points' as entity, p.source_file, p.source_position,
-        case when map.reference_status = 'mapped' then 'ok' else coalesce(map.reference_status, 'unknown_person') end as reference_status
+        coalesce(map.reference_status, 'unknown_person') as reference_status
     from {{ ref('stg_learning__points') }} as p
     left join {{ ref('int_learning_person_map') }} as map
-        on map.person_key = p.person_key and map.on_date = p.points_date
+        on map.person_key = p.person_key and {{ valid_on('map', 'p.points_date') }}
+    where map.reference_status is null or map.reference_status <> 'mapped'
 ),
 
 learning_courses as (
     select
         c.event_id, 'learning' as source, 'course' as entity, c.source_file, c.source_position,
-        case when map.reference_status = 'mapped' then 'ok' else coalesce(map.reference_status, 'unknown_person') end as reference_status
+        coalesce(map.reference_status, 'unknown_person') as reference_status
     from {{ ref('stg_learning__course') }} as c
     left join {{ ref('int_learning_person_map') }} as map
-        on map.person_key = c.person_key and map.on_date = c.course_date
+        on map.person_key = c.person_key and {{ valid_on('map', 'c.course_date') }}
+    where map.reference_status is null or map.reference_status <> 'mapped'
 )
 
 select * from attendance
