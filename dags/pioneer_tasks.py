@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL
 from ingest.schema import SOURCES
 from pioneer.config import Settings
 from pioneer.run import GateFailed, export_stage, ingest_stage, transform_stage
-from pioneer.runs import RunSummary, write_run_record
+from pioneer.runs import record_run
 
 EVENTS = {source: Asset(f"pioneer://events/{source}", group="pioneer") for source in SOURCES}
 DUCKDB_POOL = "pioneer_duckdb"
@@ -76,7 +76,7 @@ def _gated(stage) -> dict:
     try:
         return stage(run_settings())
     except GateFailed as failed:
-        get_current_context()["ti"].xcom_push(GATE_KEY, {"message": str(failed), **failed.detail})
+        get_current_context()["ti"].xcom_push(GATE_KEY, failed.as_dict())
         raise AirflowFailException(str(failed)) from failed
 
 
@@ -118,24 +118,14 @@ def summary(ingested: dict, transformed, exported):
 
 @task(task_id="summary", retries=1)
 def _summary(ingested: dict, transformed: dict | None, exported: dict | None) -> str:
-    """Write the run record under PIONEER_HOME/runs (what ``pioneer status`` reads)."""
+    """Write the run record under PIONEER_HOME/runs (what ``pioneer status`` reads) with
+    ``pioneer.runs.record_run``, as ``pioneer run`` does: a failed or skipped stage passes None."""
     context = get_current_context()
     ti = context["ti"]
     states = ti.get_task_states(dag_id=ti.dag_id, task_ids=["transform"], run_ids=[ti.run_id])
     if states.get(ti.run_id, {}).get("transform") == "skipped":  # a refresh with nothing to do
         raise AirflowSkipException("the stages were skipped: nothing to record")
-    settings = run_settings()
     gates = [ti.xcom_pull(task_ids=t, key=GATE_KEY) for t in sorted(context["task"].upstream_task_ids)]
-    gate = next((g for g in gates if g), {})
-    done = transformed is not None and exported is not None and None not in ingested.values()
-    clock = settings.clock().isoformat(timespec="seconds")
-    record = RunSummary(started_at=clock, finished_at=clock)
-    record.status = "success" if done else "validation_failed" if gate else "failed"
-    record.ingest = {source: result or {} for source, result in ingested.items()}
-    record.transform = transformed or {}
-    record.warehouse = record.transform.get("warehouse", "")
-    record.exports = (exported or gate).get("exports", [])
-    record.deliveries = (exported or gate).get("deliveries", [])
-    record.data_docs = (exported or {}).get("data_docs") or record.transform.get("data_docs")
-    record.exports_dir = str(settings.home / "exports" / "hr")
-    return str(write_run_record(settings, record))
+    gate = next((g for g in gates if g), None)
+    _, path = record_run(run_settings(), ingested, transformed, exported, gate)
+    return str(path)

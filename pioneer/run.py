@@ -1,7 +1,8 @@
 """The nightly job: ingest → transform (gated) → export, and the run record it leaves.
 
 Each stage is one function; the CLI's ``pioneer run`` calls :func:`nightly`, which calls them
-in turn, and the Airflow DAG calls the same stage functions as separate tasks.
+in turn, and the Airflow DAG calls the same stage functions as separate tasks. Both leave their
+run record through ``pioneer.runs.record_run`` from the stages' results.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from exports.hr import publish_due_exports
 from ingest.run import SourceSummary, ingest_source
 from ingest.schema import SOURCES
 from pioneer.config import Settings
-from pioneer.runs import RunSummary, write_run_record
+from pioneer.runs import RunSummary, record_run
 from pioneer.transform import build, candidate_path, publish, warehouse_path
 
 
@@ -25,6 +26,10 @@ class GateFailed(RuntimeError):
     def __init__(self, message: str, detail: dict | None = None) -> None:
         super().__init__(message)
         self.detail = detail or {}
+
+    def as_dict(self) -> dict:
+        """The failure as the run record takes it (``pioneer.runs.record_run``'s ``gate``)."""
+        return {"message": str(self), **self.detail}
 
 
 def run_name(settings: Settings) -> str:
@@ -79,29 +84,19 @@ def export_stage(settings: Settings) -> dict:
 
 
 def nightly(settings: Settings, full_refresh: bool = False) -> RunSummary:
-    """Run the whole nightly job once and leave its record under HOME/runs."""
+    """Run the whole nightly job once and leave its record under HOME/runs (even when it fails)."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    summary = RunSummary(started_at=settings.clock().isoformat(timespec="seconds"))
-    summary.exports_dir = str(settings.home / "exports" / "hr")
+    started_at = settings.clock().isoformat(timespec="seconds")
+    ingested: dict[str, dict | None] = dict.fromkeys(SOURCES)
+    transformed = exported = gate = None
     try:
         for source in SOURCES:
-            summary.ingest[source] = ingest_stage(settings, source)
-        summary.transform = transform_stage(settings, full_refresh)
-        summary.warehouse = summary.transform["warehouse"]
-        summary.data_docs = summary.transform["data_docs"]
+            ingested[source] = ingest_stage(settings, source)
+        transformed = transform_stage(settings, full_refresh)
         exported = export_stage(settings)
-        summary.exports, summary.deliveries = exported["exports"], exported["deliveries"]
-        summary.data_docs = exported["data_docs"] or summary.data_docs
-        summary.status = "success"
     except GateFailed as failed:
-        summary.status = "validation_failed"
-        summary.exports = failed.detail.get("exports", [])
-        summary.deliveries = failed.detail.get("deliveries", [])
-        raise
-    except Exception:
-        summary.status = "failed"
+        gate = failed.as_dict()
         raise
     finally:
-        summary.finished_at = settings.clock().isoformat(timespec="seconds")
-        write_run_record(settings, summary)
+        summary, _ = record_run(settings, ingested, transformed, exported, gate, started_at=started_at)
     return summary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,39 @@ def write_run_record(settings: Settings, summary: RunSummary) -> Path:
         path = folder / f"run_{stamp}_{n}.json"
     path.write_text(json.dumps(asdict(summary), ensure_ascii=False, indent=2, default=str))
     return path
+
+
+def record_run(
+    settings: Settings,
+    ingest: Mapping[str, dict | None],
+    transform: dict | None,
+    exported: dict | None,
+    gate: dict | None = None,
+    started_at: str | None = None,
+) -> tuple[RunSummary, Path]:
+    """Assemble a run's record from its stage results and write it under HOME/runs.
+
+    The one place a run record is made: ``pioneer run`` (:func:`pioneer.run.nightly`) and the
+    DAGs' summary task both call it. Each stage result is what its stage function returned, or
+    None when the stage failed or never ran (``ingest`` maps each source of the run to its
+    result); ``gate`` is the failed validation gate that stopped the run, as
+    ``GateFailed.as_dict()`` gives it. The status follows: ``success`` when every stage returned,
+    else ``validation_failed`` when a gate stopped the run (exit 3), else ``failed`` (exit 1).
+    ``finished_at`` is the pipeline clock now; ``started_at`` defaults to it.
+    """
+    finished_at = settings.clock().isoformat(timespec="seconds")
+    done = transform is not None and exported is not None and None not in ingest.values()
+    summary = RunSummary(started_at=started_at or finished_at, finished_at=finished_at)
+    summary.status = "success" if done else "validation_failed" if gate else "failed"
+    summary.ingest = {source: result or {} for source, result in ingest.items()}
+    summary.transform = transform or {}
+    summary.warehouse = summary.transform.get("warehouse", "")
+    published = exported or gate or {}  # a failed export gate still names what it published
+    summary.exports = published.get("exports", [])
+    summary.deliveries = published.get("deliveries", [])
+    summary.data_docs = (exported or {}).get("data_docs") or summary.transform.get("data_docs")
+    summary.exports_dir = str(settings.home / "exports" / "hr")
+    return summary, write_run_record(settings, summary)
 
 
 def last_run(settings: Settings) -> dict | None:

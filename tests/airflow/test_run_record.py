@@ -1,0 +1,187 @@
+"""One run record for the same stage results, whether ``pioneer run`` or the DAG ran the stages.
+
+Both paths leave their record through ``pioneer.runs.record_run``. Here the stage functions are
+replaced by fakes that return (or raise) the same results; the CLI runs them in-process through
+``pioneer run``, the DAG's tasks run them as Airflow would (each task's function, a failed gate
+pushed to XCom, downstream tasks not run after a failure), then the DAG's summary task writes its
+record. The two records must be identical and readable by ``pioneer status``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+from types import SimpleNamespace
+
+import pendulum
+import pioneer_tasks
+import pytest
+from airflow_harness import LOGICAL_DATE
+from typer.testing import CliRunner
+
+from ingest.schema import SOURCES
+from pioneer import run
+from pioneer.cli import app
+from pioneer.config import Settings
+from pioneer.runs import RunSummary, record_run
+
+EXPORTED = {"period": "2026-10", "version": 1, "rows": 3, "path": "2026-10/x_v1.csv", "action": "published"}
+REJECTED = {"period": "2026-10", "version": None, "rows": 3, "path": "", "action": "failed"}
+
+
+class Stages:
+    """Fake stage functions: each returns a fixed result, or raises what ``fails`` names for it."""
+
+    def __init__(self, scenario: str, home: Path) -> None:
+        self.scenario, self.home = scenario, home
+        self.fails, self.status, self.exit_code = SCENARIOS[scenario]
+
+    def _result(self, stage: str, result: dict) -> dict:
+        if stage in self.fails:
+            raise self.fails[stage]
+        return result
+
+    def ingest(self, settings, source: str) -> dict:
+        added = {"events_added": {f"{source}_entity": 2}, "quarantined": {"bad_date": 1}}
+        return self._result(source, {"source": source, "files_loaded": 1, **added})
+
+    def transform(self, settings, full_refresh: bool = False) -> dict:
+        warehouse = str(self.home / "warehouse.duckdb")
+        return self._result(
+            "transform", {"months_rebuilt": ["2026-10"], "warehouse": warehouse, "data_docs": "gx/marts.html"}
+        )
+
+    def export(self, settings) -> dict:
+        return self._result("export", {"exports": [EXPORTED], "deliveries": [], "data_docs": "gx/hr.html"})
+
+
+SCENARIOS = {  # name → ({failing stage: what it raises}, the record's status, the CLI's exit status)
+    "success": ({}, "success", 0),
+    "export_gate": (
+        {
+            "export": run.GateFailed(
+                "export validation failed for 2026-10",
+                detail={"exports": [REJECTED], "deliveries": [], "data_docs": "gx/hr_failed.html"},
+            )
+        },
+        "validation_failed",
+        3,
+    ),
+    "source_gate": (
+        {SOURCES[-1]: run.GateFailed(f"source gate failed for {SOURCES[-1]}")},
+        "validation_failed",
+        3,
+    ),
+    "mart_gate": (
+        {"transform": run.GateFailed("mart gate failed, warehouse not published")},
+        "validation_failed",
+        3,
+    ),
+    "crash": ({"transform": RuntimeError("dbt build failed")}, "failed", 1),
+}
+
+
+@pytest.fixture
+def stages(request, tmp_path, monkeypatch) -> Stages:
+    """The scenario's fake stages, patched where ``pioneer.run.nightly`` and the DAG tasks look them up."""
+    fake = Stages(request.param, tmp_path / "home")
+    for module in (run, pioneer_tasks):
+        monkeypatch.setattr(module, "ingest_stage", fake.ingest)
+        monkeypatch.setattr(module, "transform_stage", fake.transform)
+        monkeypatch.setattr(module, "export_stage", fake.export)
+    for name in ("PIONEER_NOW", "PIONEER_SOURCES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PIONEER_HOME", str(fake.home))
+    (tmp_path / "landing").mkdir()
+    return fake
+
+
+def cli_run(home: Path) -> tuple[int, dict]:
+    """``pioneer run`` in-process: its exit status and the record it left."""
+    landing = home.parent / "landing"
+    ran = CliRunner().invoke(
+        app, ["run", "--sources", str(landing), "--home", str(home), "--now", LOGICAL_DATE]
+    )
+    (record,) = (home / "runs").glob("run_*.json")
+    return ran.exit_code, json.loads(record.read_text())
+
+
+class TaskInstance:
+    """What the tasks use of Airflow's task instance: XComs and the states of the run's tasks."""
+
+    dag_id, run_id = "pioneer_nightly", "scheduled__" + LOGICAL_DATE
+
+    def __init__(self) -> None:
+        self.task_id, self.xcoms, self.states = "", {}, {}
+
+    def xcom_push(self, key: str, value) -> None:
+        self.xcoms[self.task_id, key] = value
+
+    def xcom_pull(self, task_ids: str, key: str):
+        return self.xcoms.get((task_ids, key))
+
+    def get_task_states(self, dag_id, task_ids, run_ids) -> dict:
+        return {self.run_id: {t: self.states.get(t) for t in task_ids}}
+
+
+def dag_run(monkeypatch) -> Path:
+    """The nightly DAG's tasks in dependency order, each as Airflow runs it; returns the summary's record."""
+    ti = TaskInstance()
+    upstream = {f"ingest_{s}" for s in SOURCES} | {"transform", "export"}
+    context = {
+        "ti": ti,
+        "params": {},
+        "logical_date": pendulum.parse(LOGICAL_DATE),
+        "task": SimpleNamespace(upstream_task_ids=upstream),
+    }
+    monkeypatch.setattr(pioneer_tasks, "get_current_context", lambda: context)
+
+    def task(task_id: str, function, *args, runs: bool = True):
+        ti.task_id = task_id
+        if not runs:  # trigger rule all_success: an upstream task failed
+            ti.states[task_id] = "upstream_failed"
+            return None
+        try:
+            result = function(*args)
+        except Exception:  # AirflowFailException on a gate, the stage's own error otherwise
+            ti.states[task_id] = "failed"
+            return None
+        ti.states[task_id] = "success"
+        return result
+
+    ingested = {s: task(f"ingest_{s}", pioneer_tasks.ingest.function, s) for s in SOURCES}
+    transformed = task("transform", pioneer_tasks.transform.function, runs=None not in ingested.values())
+    exported = task("export", pioneer_tasks.export.function, runs=transformed is not None)
+    ti.task_id = "summary"
+    return Path(pioneer_tasks._summary.function(ingested, transformed, exported))
+
+
+@pytest.mark.parametrize("stages", list(SCENARIOS), indirect=True)
+def test_cli_and_dag_leave_the_same_record(stages, monkeypatch):
+    code, from_cli = cli_run(stages.home)
+    assert code == stages.exit_code
+    for record in (stages.home / "runs").glob("run_*.json"):
+        record.unlink()
+    from_dag = json.loads(dag_run(monkeypatch).read_text())
+
+    assert from_dag == from_cli
+    assert set(from_cli) == {f.name for f in fields(RunSummary)}
+    assert from_cli["status"] == stages.status
+    assert from_cli["started_at"] == from_cli["finished_at"] == pendulum.parse(LOGICAL_DATE).isoformat()
+    assert list(from_cli["ingest"]) == list(SOURCES)
+    assert from_cli["exports_dir"] == str(stages.home / "exports" / "hr")
+    exports = {"success": [EXPORTED], "export_gate": [REJECTED]}.get(stages.scenario, [])
+    assert from_cli["exports"] == exports  # a failed export gate still names what it tried
+
+    shown = CliRunner().invoke(app, ["status", "--home", str(stages.home), "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["last_run"] == from_dag
+
+
+@pytest.mark.parametrize("stages", ["success"], indirect=True)
+def test_a_refresh_records_no_ingest(stages):
+    """``pioneer_refresh`` has no ingest tasks: its summary passes no sources."""
+    record, path = record_run(Settings(now=LOGICAL_DATE), {}, stages.transform(None), stages.export(None))
+    assert record.status == "success" and record.ingest == {}
+    assert json.loads(path.read_text())["exports"] == [EXPORTED]
