@@ -1,4 +1,8 @@
 -- Daily learning points: for one (person, date) the latest export wins (export date, then file, then line).
+-- A table, unlike the other staging models: at province scale it is the largest relation (tens of
+-- millions of rows) and several models and tests read it; as a view each of them would redo the
+-- latest-version window.
+{{ config(materialized='table') }}
 with latest as (
     {{ latest_version(
         source('learning', 'points'),
