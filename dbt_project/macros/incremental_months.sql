@@ -50,7 +50,9 @@
 {%- endmacro %}
 
 {#- Custom incremental strategy: replace whole months. The month column is `month_start` unless the
-    model sets config `month_column` (e.g. the ledger's `month` label). -#}
+    model sets config `month_column` (e.g. the ledger's `month` label). The months replaced are those
+    of int_dirty_months, or, with config `months_from='selection'`, the months that the new selection
+    holds (a staging table that selects the months its new events fall in). -#}
 {% macro get_incremental_replace_months_sql(arg_dict) -%}
     {%- set target_relation = arg_dict['target_relation'] -%}
     {%- set temp_relation = arg_dict['temp_relation'] -%}
@@ -58,7 +60,11 @@
     {%- set key = 'month' if month_column == 'month' else 'month_start' -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ target_relation }}
+    {%- if config.get('months_from') == 'selection' %}
+    where {{ month_column }} in (select {{ month_column }} from {{ temp_relation }});
+    {%- else %}
     where {{ month_column }} in (select {{ key }} from {{ ref('int_dirty_months') }});
+    {%- endif %}
 
     insert into {{ target_relation }} ({{ columns }})
     select {{ columns }} from {{ temp_relation }}
@@ -80,4 +86,26 @@
         'fct_member_index_monthly', 'fct_member_points_ledger', 'fct_branch_index_monthly',
         'fct_branch_compliance_monthly', 'fct_recruitment_pipeline_monthly',
     ]) }}
+{%- endmacro %}
+
+{#- The events of source (source_name, entity) for a staging table built by months (config
+    months_from='selection'): on an incremental build only the months (by `date_column`) in which a
+    batch arrived that the previous build had not read (audit.build_batches), else every event.
+    Right for entities whose latest-version key lies within one month and that have no tombstones
+    (a month emptied by deletions would keep its old rows): the learning exports. -#}
+{% macro events_of_new_months(source_name, entity, date_column) -%}
+    {%- set incremental = not is_unit_test() and is_incremental() -%}
+    {%- set previous_batches = previous_build_state('build_batches') if incremental else none -%}
+    select * from {{ source(source_name, entity) }}
+    {%- if previous_batches is not none %}
+    where cast({{ dbt.date_trunc('month', date_column) }} as date) in (
+        select distinct cast({{ dbt.date_trunc('month', 'arrived.' ~ date_column) }} as date)
+        from {{ source(source_name, entity) }} as arrived
+        where not exists (
+            select 1 from {{ previous_batches }} as read_before
+            where read_before.source = '{{ source_name }}' and read_before.entity = '{{ entity }}'
+              and read_before.batch_id = arrived.batch_id
+        )
+    )
+    {%- endif %}
 {%- endmacro %}
