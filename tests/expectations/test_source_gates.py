@@ -78,3 +78,96 @@ def test_an_event_outside_the_contract_is_named(landing, tmp_path, monkeypatch):
     }  # as if 'online' were new
     monkeypatch.setattr("expectations.sources.ENUMS", narrowed)
     assert "mode in the enumeration of sources.md" in failures(validate_source(night, "meeting", "t"))
+
+
+class ChunkSpy:
+    """Records every validation the source gate runs: suite, run name, rows, passed, item ids."""
+
+    def __init__(self, monkeypatch):
+        import expectations.sources as sources
+
+        self.calls = []
+        real = sources.validate_frame
+
+        def spy(home, suite, frame, parameters, run_name):
+            result = real(home, suite, frame, parameters, run_name)
+            ids = list(frame["item_id"]) if "item_id" in frame else []
+            self.calls.append((suite, run_name, len(frame), result.passed, ids))
+            return result
+
+        monkeypatch.setattr(sources, "validate_frame", spy)
+
+    def of(self, suite):
+        return [call for call in self.calls if call[0] == suite]
+
+
+def test_a_small_delivery_is_one_validation_under_the_run_name(landing, tmp_path, monkeypatch):
+    night = settings(landing, tmp_path, FIRST_NIGHT)
+    ingest_source(night, "admin")
+    spy = ChunkSpy(monkeypatch)
+    results = validate_source(night, "admin", "t")
+    assert all(r.passed for r in results)
+    assert [(run, rows) for _, run, rows, _, _ in spy.of("source_admin_item")] == [("t", 9)]
+
+
+def test_a_large_delivery_is_validated_in_chunks_and_passes_when_all_pass(landing, tmp_path, monkeypatch):
+    monkeypatch.setattr("expectations.sources.ROWS_PER_CHUNK", 4)
+    night = settings(landing, tmp_path, FIRST_NIGHT)
+    ingest_source(night, "admin")
+    spy = ChunkSpy(monkeypatch)
+    results = validate_source(night, "admin", "t")
+    assert all(r.passed for r in results), failures(results)
+    chunks = spy.of("source_admin_item")
+    assert [(run, rows) for _, run, rows, _, _ in chunks] == [("t", 4), ("t_part2", 4), ("t_part3", 1)]
+    # one merged result per suite, as for a small delivery
+    assert [r.suite for r in results] == ["source_admin_item", "source_delivery", "source_quarantine"]
+
+
+def test_a_bad_row_in_a_later_chunk_fails_the_gate_and_is_reported(landing, tmp_path, monkeypatch):
+    future = tmp_path / "landing"
+    shutil.copytree(landing, future)
+    with (future / "admin" / "items_2026-10.csv").open("a", encoding="utf-8") as items:
+        items.write(
+            "AI000099,SG0000001,2026-10,bonus,2,typo in the year,党建办张敏,2062-10-28T13:00:00+08:00,approved\n"
+        )
+    monkeypatch.setattr("expectations.sources.ROWS_PER_CHUNK", 4)
+    night = settings(future, tmp_path / "home", FIRST_NIGHT)
+    ingest_source(night, "admin")
+    spy = ChunkSpy(monkeypatch)
+    results = validate_source(night, "admin", "t")
+
+    chunks = spy.of("source_admin_item")
+    bad_chunk = next(i for i, (*_, ids) in enumerate(chunks) if "AI000099" in ids)
+    assert len(chunks) == 3 and bad_chunk > 0
+    assert [passed for *_, passed, _ in chunks] == [i != bad_chunk for i in range(3)]
+    (items,) = [r for r in results if r.suite == "source_admin_item"]
+    assert not items.passed
+    (failure,) = items.failures
+    assert failure.rule.startswith("timestamp sanity")
+    assert failure.unexpected_count == 1
+    assert [row["item_id"] for row in failure.offending_rows] == ["AI000099"]
+
+
+@pytest.mark.parametrize("row", [0, 8], ids=["copy-in-a-later-chunk", "copy-in-the-same-chunk"])
+def test_an_event_id_twice_in_a_delivery_fails_across_chunks(landing, tmp_path, monkeypatch, row):
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr("expectations.sources.ROWS_PER_CHUNK", 4)
+    night = settings(landing, tmp_path, FIRST_NIGHT)
+    ingest_source(night, "admin")
+    store = tmp_path / "events" / "admin" / "item"
+    (batch,) = store.glob("2*.parquet")
+    replayed = pq.read_table(batch).slice(row, 1)  # as if the store's anti-join had missed it
+    pq.write_table(replayed, store / "zz-replayed.parquet")
+    spy = ChunkSpy(monkeypatch)
+    results = validate_source(night, "admin", "t")
+
+    # GX sees a chunk at a time: only a copy in the same chunk fails a chunk; DuckDB sees both
+    same_chunk = row == 8
+    assert [passed for *_, passed, _ in spy.of("source_admin_item")] == [True, True, not same_chunk]
+    (items,) = [r for r in results if r.suite == "source_admin_item"]
+    assert not items.passed
+    (failure,) = items.failures
+    assert failure.rule == "one event per record version"
+    assert failure.unexpected_count == 2
+    assert failure.offending_rows == [{"event_id": replayed["event_id"][0].as_py(), "events": 2}]
