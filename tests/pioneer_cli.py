@@ -11,3 +11,12 @@ def pioneer(*args: str, env: dict | None = None, **extra_env: str) -> subprocess
     """``env`` replaces the environment; ``extra_env`` adds to the current one."""
     environment = env if env is not None else os.environ | extra_env
     return subprocess.run([*PIONEER, *args], capture_output=True, text=True, env=environment)
+
+
+def demo_data(out, *, members: int, months: int, seed: int, end: str = "2026-11") -> None:
+    """A small generated organisation in ``out`` (``pioneer demo-data``), for the dbt scenario tests."""
+    made = pioneer(
+        "demo-data", "--out", str(out), "--members", str(members), "--months", str(months),
+        "--end", end, "--seed", str(seed),
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr

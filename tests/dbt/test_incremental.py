@@ -19,12 +19,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from pioneer_cli import demo_data
 
 from ingest.run import ingest_source
 from ingest.schema import SOURCES
@@ -131,12 +130,7 @@ def index_of(home: Path, employee_no: str, month: str):
 def org(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
     landing, home = root / "landing", root / "home"
-    made = subprocess.run(
-        [sys.executable, "-c", "from pioneer.cli import main; main()", "demo-data", "--out", str(landing),
-         "--members", "60", "--months", "4", "--end", "2026-11", "--seed", "3"],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
+    demo_data(landing, members=60, months=4, seed=3)
     return root, landing, home
 
 

@@ -32,12 +32,11 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from pioneer_cli import demo_data
 from test_incremental import assert_same_marts, full_refresh, nightly, read_csv, write_csv
 
 import pioneer.transform
@@ -129,12 +128,7 @@ def write_jsonl(path: Path, records: list[dict]) -> None:
 def org(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental_cases")
     landing, home = root / "landing", root / "home"
-    made = subprocess.run(
-        [sys.executable, "-c", "from pioneer.cli import main; main()", "demo-data", "--out", str(landing),
-         "--members", "60", "--months", "4", "--end", "2026-11", "--seed", "3"],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
+    demo_data(landing, members=60, months=4, seed=3)
     project = root / "dbt_project"
     shutil.copytree(
         pioneer.transform.PROJECT_DIR,

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import duckdb
 import psycopg2
 import pytest
+from pioneer_cli import demo_data
 
 from ingest.run import ingest_source
 from ingest.schema import SOURCES
@@ -126,12 +125,7 @@ def stores(tmp_path_factory, pg_database):
     """Night 1: full builds on both databases; night 2: a late KPI correction, incremental builds."""
     root = tmp_path_factory.mktemp("parity")
     landing, home = root / "landing", root / "home"
-    made = subprocess.run(
-        [sys.executable, "-c", "from pioneer.cli import main; main()", "demo-data", "--out", str(landing),
-         "--members", "40", "--months", "3", "--end", "2026-11", "--seed", "5"],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
+    demo_data(landing, members=40, months=3, seed=5)
     snapshots = {}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DBT_EXCLUDE_RESOURCE_TYPES", "unit_test")
