@@ -4,7 +4,7 @@ import json
 
 import duckdb
 import pytest
-from pioneer_cli import pioneer
+from pioneer_cli import demo_data, pioneer
 
 NOW = "2026-11-06T01:30:00+08:00"
 
@@ -13,20 +13,7 @@ NOW = "2026-11-06T01:30:00+08:00"
 def first_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
     landing, home = root / "landing", root / "home"
-    made = pioneer(
-        "demo-data",
-        "--out",
-        str(landing),
-        "--members",
-        "80",
-        "--months",
-        "3",
-        "--end",
-        "2026-11",
-        "--seed",
-        "7",
-    )
-    assert made.returncode == 0, made.stderr
+    demo_data(landing, members=80, months=3, seed=7)
     ran = pioneer("run", "--sources", str(landing), "--home", str(home), "--now", NOW)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     return landing, home, ran

@@ -7,7 +7,7 @@ import json
 import shutil
 
 import pytest
-from pioneer_cli import pioneer
+from pioneer_cli import demo_data, pioneer
 
 
 def rows(path) -> dict[str, dict]:
@@ -19,20 +19,7 @@ def rows(path) -> dict[str, dict]:
 def nights(tmp_path_factory):
     root = tmp_path_factory.mktemp("nights")
     landing, home = root / "landing", root / "home"
-    made = pioneer(
-        "demo-data",
-        "--out",
-        str(landing),
-        "--members",
-        "60",
-        "--months",
-        "2",
-        "--end",
-        "2026-11",
-        "--seed",
-        "11",
-    )
-    assert made.returncode == 0, made.stderr
+    demo_data(landing, members=60, months=2, seed=11)
     return landing, home
 
 
