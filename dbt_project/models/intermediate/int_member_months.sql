@@ -37,5 +37,4 @@ inner join {{ ref('int_member_days') }} as last_day
 left join {{ ref('int_branch_versions') }} as branches
     on branches.branch_id = last_day.branch_id
     and branches.is_present
-    and branches.valid_from <= active_days.last_active_day
-    and (branches.valid_to is null or branches.valid_to >= active_days.last_active_day)
+    and {{ valid_on('branches', 'active_days.last_active_day') }}
