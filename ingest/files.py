@@ -265,10 +265,18 @@ def load_batch(store: EventStore, feed: Feed, group: list[SourceFile], now: dt.d
     batch = BatchResult(
         {feed.entity: added} if added else {}, quarantine_rejects(store, feed, batch_id, now), batch_id
     )
+    read = records_read(store, group)
     store.db.execute("DROP TABLE parsed")
-    store.record_files(feed.source, [(f.sha256, f.name, f.text.count(b"\n")) for f in group], batch_id, now)
+    store.record_files(feed.source, feed.entity, read, batch_id, now)
     store.finish_batch(batch_id, {"source": feed.source, "files": [f.name for f in group], **batch.__dict__})
     return batch
+
+
+def records_read(store: EventStore, group: list[SourceFile]) -> list[tuple[str, str, int]]:
+    """``(sha256, name, records)`` of each file of ``group``: its records in ``parsed`` (good or
+    quarantined; blank lines and the header are no records), the files ledger's ``rows``."""
+    counts = dict(store.db.execute("SELECT source_file, count(*) FROM parsed GROUP BY ALL").fetchall())
+    return [(f.sha256, f.name, counts.get(f.name, 0)) for f in group]
 
 
 def ingest_feed(

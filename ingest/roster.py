@@ -30,6 +30,7 @@ from ingest.files import (
     parse,
     person_key_sql,
     quarantine_rejects,
+    records_read,
 )
 from ingest.schema import sql_set
 from ingest.store import EventStore
@@ -127,10 +128,9 @@ def ingest(
                 batch_id,
                 now,
             )
+            read = records_read(store, group)
             store.db.execute("DROP TABLE parsed")
-            store.record_files(
-                "roster", [(f.sha256, f.name, f.text.count(b"\n")) for f in group], batch_id, now
-            )
+            store.record_files("roster", feed.entity, read, batch_id, now)
             store.finish_batch(
                 batch_id,
                 {

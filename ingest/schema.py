@@ -221,7 +221,8 @@ FILES_LEDGER = pa.schema(
         pa.field("file_name", pa.string(), nullable=False),
         pa.field("batch_id", pa.string(), nullable=False),
         pa.field("recorded_at", pa.timestamp("us"), nullable=False),
-        pa.field("rows", pa.int64()),
+        pa.field("rows", pa.int64()),  # records read (data rows; lines of a JSON-lines file)
+        pa.field("entity", pa.string()),  # the feed's entity (absent in ledgers written before it)
     ]
 )
 

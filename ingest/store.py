@@ -197,9 +197,10 @@ class EventStore:
         return set(rows)
 
     def record_files(
-        self, source: str, files: list[tuple[str, str, int]], batch_id: str, now: dt.datetime
+        self, source: str, entity: str, files: list[tuple[str, str, int]], batch_id: str, now: dt.datetime
     ) -> None:
-        """Record files ``(sha256, file_name, rows)`` as loaded; call after their events are written."""
+        """Record files ``(sha256, file_name, rows)`` of one feed (``entity``) as loaded; call after
+        their events are written."""
         if not files:
             return
         sha, names, rows = zip(*files, strict=True)
@@ -212,6 +213,7 @@ class EventStore:
                 "batch_id": [batch_id] * len(files),
                 "recorded_at": [recorded_at] * len(files),
                 "rows": list(rows),
+                "entity": [entity] * len(files),
             },
             schema=FILES_LEDGER,
         )
