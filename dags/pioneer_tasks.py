@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL
 from ingest.schema import SOURCES
 from pioneer.config import Settings
 from pioneer.run import GateFailed, export_stage, ingest_stage, transform_stage
-from pioneer.runs import record_run
+from pioneer.runs import ClockWoundBack, check_clock, record_run
 
 EVENTS = {source: Asset(f"pioneer://events/{source}", group="pioneer") for source in SOURCES}
 DUCKDB_POOL = "pioneer_duckdb"
@@ -65,10 +65,17 @@ def connection_settings() -> dict:
 
 
 def run_settings() -> Settings:
-    """The Settings of the running task: environment + connections, clock = the run's logical date."""
+    """The Settings of the running task: environment + connections, clock = the run's logical date
+    (one clock for every task of a DAG run); a clock earlier than the last run's on the home fails
+    the task at once (``pioneer.runs.check_clock``)."""
     context = get_current_context()
     now = context.get("logical_date") or context["dag_run"].run_after
-    return Settings(now=now, **connection_settings())
+    settings = Settings(now=now, **connection_settings())
+    try:
+        check_clock(settings)
+    except ClockWoundBack as refused:
+        raise AirflowFailException(str(refused)) from refused
+    return settings
 
 
 def _gated(stage) -> dict:

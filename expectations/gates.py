@@ -2,8 +2,10 @@
 
 Suites are JSON files in ``expectations/suites/`` (the repo is their home); numbers that
 belong to the rules or to the month (cut-offs, expected row counts) are suite parameters
-(``{"$PARAMETER": name}``) passed at validation time. The GX file context lives at
-``HOME/gx`` so validation results and Data Docs of a home stay in that home.
+(``{"$PARAMETER": name}``) passed at validation time, in a row condition's ``parameter`` too.
+An expectation whose ``meta.severity`` is ``warning`` reports without blocking: its failure is
+a warning of the gate, which still passes. The GX file context lives at ``HOME/gx`` so
+validation results and Data Docs of a home stay in that home.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -35,13 +37,49 @@ class Failure:
 @dataclass
 class GateResult:
     suite: str
-    passed: bool
-    failures: list[Failure]
+    passed: bool  # no blocking expectation failed
+    failures: list[Failure]  # the blocking expectations that failed
     docs_index: str | None
+    warnings: list[Failure] = field(default_factory=list)  # failed expectations of severity warning
+
+    def verdict(self, gate: str) -> dict:
+        """The gate's verdict as run records and ``status`` keep it: its name, passed or not, and
+        the rule, counts and offending rows of every failure and warning."""
+        return {
+            "gate": gate,
+            "suite": self.suite,
+            "passed": self.passed,
+            "failures": [asdict(f) for f in self.failures],
+            "warnings": [asdict(f) for f in self.warnings],
+        }
+
+
+def is_warning(expectation_meta: dict | None) -> bool:
+    return (expectation_meta or {}).get("severity") == "warning"
 
 
 def load_suite(name: str) -> dict:
     return json.loads((SUITES_DIR / f"{name}.json").read_text())
+
+
+def bind_row_conditions(spec: dict, parameters: dict) -> dict:
+    """The suite with each row condition's ``{"$PARAMETER": name}`` replaced by its value (GX
+    binds suite parameters in an expectation's kwargs, not inside a row condition)."""
+
+    def bind(node):
+        if isinstance(node, dict):
+            if set(node) == {"$PARAMETER"}:
+                return parameters[node["$PARAMETER"]]
+            return {k: bind(v) for k, v in node.items()}
+        return [bind(v) for v in node] if isinstance(node, list) else node
+
+    expectations = [
+        e | {"kwargs": e["kwargs"] | {"row_condition": bind(e["kwargs"]["row_condition"])}}
+        if "row_condition" in e.get("kwargs", {})
+        else e
+        for e in spec["expectations"]
+    ]
+    return spec | {"expectations": expectations}
 
 
 def _quiet_gx() -> None:
@@ -81,7 +119,7 @@ def _validate(
     if context.variables.progress_bars is None:  # a nightly log is no place for progress bars
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         context.variables.save()
-    spec = load_suite(suite_name)
+    spec = bind_row_conditions(load_suite(suite_name), parameters)
     suite = context.suites.add_or_update(gx.ExpectationSuite(**spec))
     source = context.data_sources.add_or_update_pandas("frames")
     asset = next((a for a in source.assets if a.name == suite_name), None) or source.add_dataframe_asset(
@@ -105,7 +143,7 @@ def _validate(
         expectation_parameters=parameters,
         run_id=gx.RunIdentifier(run_name=run_name),
     )
-    failures = []
+    failures, warnings = [], []
     for run_result in outcome.run_results.values():
         for result in run_result.results:
             if result.success:
@@ -113,7 +151,7 @@ def _validate(
             config = result.expectation_config
             indexes = (result.result or {}).get("unexpected_index_list") or []
             rows = frame.iloc[[i for i in indexes if isinstance(i, int)][:MAX_OFFENDING_ROWS]]
-            failures.append(
+            (warnings if is_warning(config.meta) else failures).append(
                 Failure(
                     expectation=config.type,
                     rule=(config.meta or {}).get("rule", ""),
@@ -127,7 +165,8 @@ def _validate(
     sites = context.get_docs_sites_urls()
     return GateResult(
         suite=suite_name,
-        passed=outcome.success,
+        passed=not failures,
         failures=failures,
         docs_index=sites[0]["site_url"] if sites else None,
+        warnings=warnings,
     )

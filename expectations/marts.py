@@ -1,22 +1,62 @@
-"""Mart gates: run on the candidate warehouse after dbt, before it is published."""
+"""Mart gates: run on the candidate warehouse after dbt, before it is published.
+
+The gates judge by index-rules.md, never stricter: a grade is checked by deriving it again from
+the index, the company-wide rank (``RANK()``: ties share a rank, so a tie at the PIONEER cut-off
+makes every tied member a PIONEER) and the veto, with the constants of the month's rule version
+(:func:`spec_grades`); the HR export gate (``exports/hr.py``) derives it the same way.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 
 from expectations.gates import GateResult, validate_frame
 
 MEMBER_COLUMNS = (
     "member_id, employee_no, month, active_days, index_score, base, bonus, deductions, vetoed, "
-    "grade, performance_coefficient, rule_version"
+    "grade, performance_coefficient, rank_overall, rule_version"
 )
+GRADES = ("PIONEER", "QUALIFIED", "WARNING", "LAGGING")
 
 
-def _rules(con: duckdb.DuckDBPyConnection, version: str) -> dict:
+def rules_of(con: duckdb.DuckDBPyConnection, version: str) -> dict:
+    """One rule version's row of the rules seed (``staging.rules``)."""
     cursor = con.execute("select * from staging.rules where rule_version = ?", [version])
     return dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+
+
+def spec_ranks(index: pd.Series, population: pd.Series) -> np.ndarray:
+    """``RANK() OVER (ORDER BY index DESC)`` of each ``index`` among ``population`` (the month's
+    scored members): 1 + the number of members with a higher index."""
+    ordered = np.sort(population.to_numpy(dtype=float))
+    return 1 + len(ordered) - np.searchsorted(ordered, index.to_numpy(dtype=float), side="right")
+
+
+def spec_grades(index: pd.Series, vetoed: pd.Series, population: pd.Series, rules: dict) -> pd.Series:
+    """The grade index-rules.md gives each member month of one month: PIONEER when index ≥ the
+    PIONEER cut-off and rank ≤ floor(pioneer_share × scored members), else QUALIFIED / WARNING by
+    the cut-offs, else LAGGING; a veto is LAGGING whatever the index."""
+    limit = math.floor(Decimal(str(rules["pioneer_share"])) * len(population))
+    rank = spec_ranks(index, population)
+    score = index.to_numpy(dtype=float)
+    grade = np.select(
+        [
+            (score >= float(rules["grade_pioneer_min"])) & (rank <= limit),
+            score >= float(rules["grade_qualified_min"]),
+            score >= float(rules["grade_warning_min"]),
+        ],
+        list(GRADES[:3]),
+        GRADES[3],
+    )
+    grade[vetoed.to_numpy(dtype=bool)] = GRADES[3]
+    return pd.Series(grade, index=index.index)
 
 
 def member_parameters(rules: dict) -> dict:
@@ -32,22 +72,41 @@ def member_parameters(rules: dict) -> dict:
         ),
         "bonus_cap": float(rules["bonus_cap"]),
         "deduction_cap": float(rules["deduction_cap"]),
-        "grade_pioneer_min": float(rules["grade_pioneer_min"]),
-        "grade_qualified_min": float(rules["grade_qualified_min"]),
-        "grade_warning_min": float(rules["grade_warning_min"]),
-        "grade_coefficients": [
-            ["PIONEER", float(rules["coef_pioneer"])],
-            ["QUALIFIED", float(rules["coef_qualified"])],
-            ["WARNING", float(rules["coef_warning"])],
-            ["LAGGING", float(rules["coef_lagging"])],
-        ],
+        "grade_coefficients": grade_coefficients(rules),
     }
 
 
+def grade_coefficients(rules: dict) -> list[list]:
+    """(grade, performance coefficient) pairs of a rule version (index-rules.md, HR linkage)."""
+    return [[grade, float(rules[f"coef_{grade.lower()}"])] for grade in GRADES]
+
+
+def member_frame(members: pd.DataFrame, rules_by_version: dict[str, dict]) -> pd.DataFrame:
+    """The member months with, per month, the rank and grade the rules give (``spec_rank``,
+    ``spec_grade``), computed over all scored members of that month."""
+    frame = members.reset_index(drop=True).astype(
+        {"index_score": float, "base": float, "bonus": float, "deductions": float}
+    )
+    frame["performance_coefficient"] = frame["performance_coefficient"].astype(float)
+    frame["spec_rank"], frame["spec_grade"] = 0, ""
+    for _, month in frame.groupby("month"):
+        rules = rules_by_version[month["rule_version"].iloc[0]]
+        frame.loc[month.index, "spec_rank"] = spec_ranks(month["index_score"], month["index_score"])
+        frame.loc[month.index, "spec_grade"] = spec_grades(
+            month["index_score"], month["vetoed"], month["index_score"], rules
+        )
+    return frame
+
+
 def validate_marts(
-    home: Path, warehouse: Path, run_name: str, months: list[str] | None = None
+    home: Path,
+    warehouse: Path,
+    run_name: str,
+    months: list[str] | None = None,
+    clock: dt.datetime | None = None,
 ) -> list[GateResult]:
-    """Validate the member index (per rule version) and the monthly summary of ``months`` (all if None)."""
+    """Validate the member index (per rule version) and the monthly summary of ``months`` (all if
+    None); ``clock`` is the run's clock (its month and later are not complete: not in the marts)."""
     results = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         month_filter = (
@@ -57,20 +116,16 @@ def validate_marts(
             f"select {MEMBER_COLUMNS} from marts.fct_member_index_monthly {month_filter} order by month, member_id",
             [months],
         ).df()
-        for version, frame in members.groupby("rule_version"):
-            rules = _rules(con, version)
-            frame = frame.reset_index(drop=True).astype(
-                {
-                    "index_score": float,
-                    "base": float,
-                    "bonus": float,
-                    "deductions": float,
-                    "performance_coefficient": float,
-                }
-            )
+        rules = {version: rules_of(con, version) for version in members["rule_version"].unique()}
+        frame = member_frame(members, rules)
+        for version, rows in frame.groupby("rule_version"):
             results.append(
                 validate_frame(
-                    home, "marts_member_index", frame, member_parameters(rules), f"{run_name}_{version}"
+                    home,
+                    "marts_member_index",
+                    rows.reset_index(drop=True),
+                    member_parameters(rules[version]),
+                    f"{run_name}_{version}",
                 )
             )
         summary = con.execute(
@@ -78,14 +133,13 @@ def validate_marts(
             with m as (select * from marts.fct_member_index_monthly {month_filter})
             select m.month,
                    count(*) as scored_members,
-                   count(*) filter (where m.grade = 'PIONEER') as pioneers,
-                   floor(max(r.pioneer_share) * count(*)) as pioneer_limit,
                    count(distinct m.branch_id) as branches_of_record,
                    (select count(*) from marts.fct_branch_index_monthly b where b.month = m.month) as branches_indexed
-            from m join staging.rules r on r.rule_version = m.rule_version
-            group by m.month order by m.month
+            from m group by m.month order by m.month
             """,
             [months],
         ).df()
+        clock_month = (clock or dt.datetime.max).strftime("%Y-%m")
+        summary["complete_month"] = summary["month"] < clock_month
         results.append(validate_frame(home, "marts_monthly_summary", summary, {}, run_name))
     return results

@@ -46,18 +46,14 @@ def _parameters(source: str, entity: str, now: dt.datetime) -> dict:
 
 
 def delivery_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now: dt.datetime):
-    """One row per feed delivered in this run: rows per file now and recently, quarantine share."""
+    """One row per feed (file kind) delivered in this run: rows per file now and recently."""
     return con.execute(
         f"""
         with files as (
             select regexp_replace(file_name, '[0-9]+', '#', 'g') as feed, file_name, rows, recorded_at,
                    row_number() over (partition by regexp_replace(file_name, '[0-9]+', '#', 'g')
                                       order by recorded_at desc, file_name desc) as recency
-            from read_parquet('{home}/events/_files/*.parquet') where source = ?
-        ),
-        quarantined as (
-            select source_file, count(*) as rows
-            from read_parquet('{home}/quarantine/{source}/*.parquet') where recorded_at = ? group by all
+            from read_parquet('{home}/events/_files/*.parquet', union_by_name=true) where source = ?
         ),
         current_files as (select * from files where recorded_at = ?),
         recent as (
@@ -70,14 +66,35 @@ def delivery_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now: 
                any_value(r.recent_rows_per_file) as recent_rows_per_file,
                -- a live source's pages and reads vary in size by nature: no volume ratio for them
                case when c.feed similar to '(api|sql):.*' then null
-                    else avg(c.rows) / nullif(any_value(r.recent_rows_per_file), 0) end as volume_ratio,
-               coalesce(sum(q.rows), 0) as quarantined
+                    else avg(c.rows) / nullif(any_value(r.recent_rows_per_file), 0) end as volume_ratio
         from current_files c
         left join recent r on r.feed = c.feed
-        left join quarantined q on q.source_file = c.file_name
         group by c.feed order by c.feed
         """,
-        [source, now, now],
+        [source, now],
+    ).df()
+
+
+def quarantine_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now: dt.datetime):
+    """One row per delivery of this run (outputs.md: what one run added from one feed, i.e. one
+    entity of one source): its records read, how many of them it quarantined, and their share."""
+    return con.execute(
+        f"""
+        with delivered as (
+            select entity, sum(rows) as rows
+            from read_parquet('{home}/events/_files/*.parquet', union_by_name=true)
+            where source = ? and recorded_at = ? group by entity
+        ),
+        quarantined as (
+            select entity, count(*) as quarantined
+            from read_parquet('{home}/quarantine/{source}/*.parquet') where recorded_at = ? group by entity
+        )
+        select ? as source, d.entity, d.rows, coalesce(q.quarantined, 0) as quarantined,
+               coalesce(q.quarantined, 0) / greatest(d.rows, 1) as quarantine_rate
+        from delivered d left join quarantined q using (entity)
+        order by d.entity
+        """,
+        [source, now, now, source],
     ).df()
 
 
@@ -148,26 +165,32 @@ def _merge(results: list[GateResult], duplicates: Failure | None) -> GateResult:
     failing expectation once, its unexpected rows counted over all chunks and its offending rows
     taken from the chunks in order (up to ``MAX_OFFENDING_ROWS``). ``duplicates`` (the
     delivery-wide uniqueness of event_id) replaces the chunks' view of that expectation."""
-    merged: dict[str, Failure] = {}
-    for result in results:
-        for failure in result.failures:
-            key = json.dumps([failure.expectation, failure.kwargs], sort_keys=True, default=str)
-            if key not in merged:
-                merged[key] = Failure(
-                    failure.expectation, failure.rule, failure.kwargs, failure.unexpected_count
-                )
-            elif failure.unexpected_count is not None:
-                merged[key].unexpected_count = (merged[key].unexpected_count or 0) + failure.unexpected_count
-            room = MAX_OFFENDING_ROWS - len(merged[key].offending_rows)
-            merged[key].offending_rows.extend(failure.offending_rows[:room])
-    if duplicates is not None:
-        key = json.dumps([duplicates.expectation, duplicates.kwargs], sort_keys=True, default=str)
-        merged[key] = duplicates
+
+    def merged(lists: list[list[Failure]], extra: Failure | None = None) -> list[Failure]:
+        by_key: dict[str, Failure] = {}
+        for failures in lists:
+            for failure in failures:
+                key = json.dumps([failure.expectation, failure.kwargs], sort_keys=True, default=str)
+                if key not in by_key:
+                    by_key[key] = Failure(
+                        failure.expectation, failure.rule, failure.kwargs, failure.unexpected_count
+                    )
+                elif failure.unexpected_count is not None:
+                    by_key[key].unexpected_count = (
+                        by_key[key].unexpected_count or 0
+                    ) + failure.unexpected_count
+                room = MAX_OFFENDING_ROWS - len(by_key[key].offending_rows)
+                by_key[key].offending_rows.extend(failure.offending_rows[:room])
+        if extra is not None:
+            by_key[json.dumps([extra.expectation, extra.kwargs], sort_keys=True, default=str)] = extra
+        return list(by_key.values())
+
     return GateResult(
         suite=results[0].suite,
         passed=all(r.passed for r in results) and duplicates is None,
-        failures=list(merged.values()),
+        failures=merged([r.failures for r in results], duplicates),
         docs_index=results[-1].docs_index,
+        warnings=merged([r.warnings for r in results]),
     )
 
 
@@ -209,20 +232,15 @@ def validate_source(settings: Settings, source: str, run_name: str) -> list[Gate
             if src == source and (result := _validate_events(con, home, src, entity, now, run_name)):
                 results.append(result)
         delivered = delivery_frame(con, str(home), source, now)
+        rates = quarantine_frame(con, str(home), source, now)
     if not delivered.empty:
         volume = {"min_volume_ratio": settings.min_volume_ratio}
         results.append(validate_frame(home, "source_delivery", delivered, volume, f"{run_name}_{source}"))
-        read, quarantined = int(delivered["rows"].sum()), int(delivered["quarantined"].sum())
-        rate = pd.DataFrame(
-            [
-                {
-                    "source": source,
-                    "rows": read,
-                    "quarantined": quarantined,
-                    "quarantine_rate": quarantined / max(read, 1),
-                }
-            ]
+        policy = {
+            "gate_min_rows": settings.gate_min_rows,
+            "max_quarantine_rate": settings.max_quarantine_rate,
+        }
+        results.append(
+            validate_frame(home, "source_quarantine", rates, policy, f"{run_name}_{source}_quarantine")
         )
-        limit = {"max_quarantine_rate": settings.max_quarantine_rate}
-        results.append(validate_frame(home, "source_quarantine", rate, limit, f"{run_name}_{source}"))
     return results

@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from expectations.gates import GateResult, validate_frame
+from expectations.marts import grade_coefficients, spec_grades
 from pioneer.config import Settings
 
 COLUMNS = [
@@ -55,6 +56,7 @@ class MonthOutcome:
 class PublishSummary:
     months: list[MonthOutcome] = field(default_factory=list)
     data_docs: str | None = None
+    gates: list[dict] = field(default_factory=list)  # the export gates' verdicts (GateResult.verdict)
 
     @property
     def failed(self) -> list[MonthOutcome]:
@@ -151,34 +153,35 @@ def changed_employees(previous: pd.DataFrame, current: pd.DataFrame) -> list[str
 
 
 def gate_parameters(
-    con: duckdb.DuckDBPyConnection, period: str, rules: dict, settings: Settings, version: int
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    rules: dict,
+    settings: Settings,
+    version: int,
+    staged: pd.DataFrame,
 ) -> dict:
-    known = [
-        r[0]
-        for r in con.execute(
-            "select distinct employee_no from marts.dim_member where employee_no is not null"
-        ).fetchall()
-    ]
+    """The export suites' parameters for ``staged`` (the CSV as read back): the month's scored
+    members from the marts, the rules' constants, and the grade each row must have by the rules
+    (:func:`expectations.marts.spec_grades`, ranked among all the month's scored members)."""
     scored = con.execute(
-        "select count(*) from marts.fct_member_index_monthly where month = ?", [period]
-    ).fetchone()[0]
-    coefficients = {
-        "PIONEER": rules["coef_pioneer"],
-        "QUALIFIED": rules["coef_qualified"],
-        "WARNING": rules["coef_warning"],
-        "LAGGING": rules["coef_lagging"],
-    }
+        "select employee_no, index_score, vetoed from marts.fct_member_index_monthly where month = ?",
+        [period],
+    ).df()
+    vetoed = (
+        staged["employee_no"].map(dict(zip(scored["employee_no"], scored["vetoed"], strict=True))).eq(True)
+    )
+    grades = spec_grades(staged["pioneer_index"], vetoed, scored["index_score"], rules)
     return {
-        "scored_members": scored,
-        "known_employee_nos": known,
+        "scored_members": len(scored),
+        "scored_employee_nos": scored["employee_no"].tolist(),
+        "mart_indexes": [
+            [e, float(i)] for e, i in zip(scored["employee_no"], scored["index_score"], strict=True)
+        ],
+        "spec_grades": [[e, g] for e, g in zip(staged["employee_no"], grades, strict=True)],
         "periods": [period],
         "index_min": float(rules["index_min"]),
         "index_max": float(rules["index_max"]),
-        "grade_pioneer_min": float(rules["grade_pioneer_min"]),
-        "grade_qualified_min": float(rules["grade_qualified_min"]),
-        "grade_warning_min": float(rules["grade_warning_min"]),
-        "non_pioneer_share_min": 1 - float(rules["pioneer_share"]),
-        "grade_coefficients": [[g, float(c)] for g, c in coefficients.items()],
+        "grade_coefficients": grade_coefficients(rules),
         "rule_versions": [rules["rule_version"]],
         "export_versions": [version],
         "min_kpi_coverage": settings.min_kpi_coverage
@@ -189,7 +192,7 @@ def gate_parameters(
 
 def _publish_month(
     settings: Settings, con: duckdb.DuckDBPyConnection, period: str, rules: dict, run_name: str
-) -> tuple[MonthOutcome, str | None]:
+) -> tuple[MonthOutcome, str | None, list[dict]]:
     home = settings.home
     rows = month_rows(con, period)
     previous = latest_manifest(home, period)
@@ -199,7 +202,7 @@ def _publish_month(
         previous_csv = hr_dir(home) / period / f"pioneer_index_{period}_v{previous['version']}.csv"
         changed = changed_employees(read_export(previous_csv), rows)
         if not changed:
-            return MonthOutcome(period, "unchanged", previous["version"]), None
+            return MonthOutcome(period, "unchanged", previous["version"]), None, []
     name = f"pioneer_index_{period}_v{version}"
     staging = home / "exports" / "_staging" / name
     shutil.rmtree(staging, ignore_errors=True)
@@ -208,13 +211,14 @@ def _publish_month(
     (staging / f"{name}.csv").write_bytes(payload)
 
     staged = read_export(staging / f"{name}.csv")  # audit what will be published, as written
-    parameters = gate_parameters(con, period, rules, settings, version)
+    parameters = gate_parameters(con, period, rules, settings, version, staged)
     coverage_frame = rows[["employee_no", "kpi_missing"]].reset_index(drop=True)
     results: list[GateResult] = [
         validate_frame(home, "hr_export", staged, parameters, f"{run_name}_{name}"),
         validate_frame(home, "hr_export_kpi_coverage", coverage_frame, parameters, f"{run_name}_{name}"),
     ]
     docs = results[-1].docs_index
+    verdicts = [r.verdict(f"export:{name}") for r in results]
     if not all(r.passed for r in results):
         report = home / "exports" / "failures" / f"{name}_{run_name}.json"
         report.parent.mkdir(parents=True, exist_ok=True)
@@ -233,7 +237,7 @@ def _publish_month(
             )
         )
         shutil.rmtree(staging)
-        return MonthOutcome(period, "failed", version, failure_report=str(report)), docs
+        return MonthOutcome(period, "failed", version, failure_report=str(report)), docs, verdicts
 
     manifest = {
         "period": period,
@@ -256,7 +260,8 @@ def _publish_month(
             raise FileExistsError(f"refusing to rewrite published {destination}")
         os.replace(staging / f"{name}{suffix}", destination)
     staging.rmdir()
-    return MonthOutcome(period, "published", version, str(target / f"{name}.csv"), len(rows), changed), docs
+    outcome = MonthOutcome(period, "published", version, str(target / f"{name}.csv"), len(rows), changed)
+    return outcome, docs, verdicts
 
 
 def publish_due_exports(settings: Settings, warehouse: Path) -> PublishSummary:
@@ -282,7 +287,8 @@ def publish_due_exports(settings: Settings, warehouse: Path) -> PublishSummary:
                 add_months(period, int(rules["restatement_months"])), day
             ):
                 continue  # the restatement window is over: M stays as published
-            outcome, docs = _publish_month(settings, con, period, rules, run_name)
+            outcome, docs, verdicts = _publish_month(settings, con, period, rules, run_name)
             summary.months.append(outcome)
+            summary.gates.extend(verdicts)
             summary.data_docs = docs or summary.data_docs
     return summary

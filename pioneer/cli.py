@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -104,14 +105,39 @@ def run(
     if not settings.sources.is_dir():
         fail(EXIT_USAGE, f"--sources {settings.sources} is not a directory")
     from pioneer.run import GateFailed, nightly
+    from pioneer.runs import ClockWoundBack, last_run
 
     try:
-        summary = nightly(settings, full_refresh)
+        summary, record = nightly(settings, full_refresh)
+    except ClockWoundBack as exc:
+        fail(EXIT_USAGE, f"{exc}; look at the past with `pioneer replay`")
     except GateFailed as exc:
+        print_gates(last_run(settings) or {})
         fail(EXIT_VALIDATION, f"validation gate failed, nothing published for those months: {exc}")
     except Exception as exc:  # one line that says what failed and where to look
         fail(EXIT_FAILED, f"run failed: {type(exc).__name__}: {exc}")
     print_summary(summary)
+    typer.echo(f"run record: {record}")
+
+
+def print_gates(record: dict) -> None:
+    """Every gate of a run record with its verdict; its failures and warnings with their rule and
+    how many rows (the rows themselves are in the record and the failure reports)."""
+    if not record.get("gates"):
+        return
+    typer.echo("gates:")
+    for verdict in record["gates"]:
+        flag = "passed" if verdict["passed"] else "FAILED"
+        notes = f", {len(verdict['warnings'])} warning(s)" if verdict["warnings"] else ""
+        typer.echo(f"  {verdict['gate']:<28} {verdict['suite']:<28} {flag}{notes}")
+        for kind, items in (("failed", verdict["failures"]), ("warning", verdict["warnings"])):
+            for item in items:
+                rows = (
+                    f" ({item['unexpected_count']} rows)" if item.get("unexpected_count") is not None else ""
+                )
+                typer.echo(f"    {kind}: {item['rule'] or item['expectation']}{rows}")
+                for row in item["offending_rows"][:3]:
+                    typer.echo(f"      {json.dumps(row, ensure_ascii=False, default=str)}")
 
 
 def print_summary(summary) -> None:
@@ -138,6 +164,7 @@ def print_summary(summary) -> None:
     typer.echo(f"exports folder: {summary.exports_dir}")
     if summary.data_docs:
         typer.echo(f"data docs: {summary.data_docs}")
+    print_gates(asdict(summary))
 
 
 @app.command()
@@ -186,6 +213,9 @@ def status(
         typer.echo(f"  {export['period']} v{export['version']} {export['rows']} rows {export['path']}")
     last = report["last_run"]
     typer.echo(f"last run: {last['started_at']} {last['status']}" if last else "last run: none")
+    if last and last.get("failed_gate"):
+        typer.echo(f"failed gate: {last['failed_gate']['message']}")
+    print_gates(last or {})
 
 
 @app.command("sql")

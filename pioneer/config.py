@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -43,8 +43,18 @@ class Settings(BaseSettings):
         None, ge=1, le=28, description="Day of M+1 from which month M is exported (default: rules)."
     )
     # source gates (operational thresholds, not scoring rules)
+    gate_min_rows: int = Field(
+        20,
+        ge=0,
+        description="Source gate: a delivery is broken only when at least this many of its rows were "
+        "quarantined (and more than max_quarantine_rate of them); fewer bad rows are a warning.",
+    )
     max_quarantine_rate: float = Field(
-        0.05, ge=0, le=1, description="Source gate: largest share of a feed's rows a run may quarantine."
+        0.05,
+        ge=0,
+        le=1,
+        description="Source gate: a delivery is broken only when more than this share of its rows was "
+        "quarantined (and at least gate_min_rows of them); a smaller share is a warning.",
     )
     min_volume_ratio: float = Field(
         0.25, ge=0, description="Source gate: smallest rows-per-file of a feed relative to its recent files."
@@ -54,9 +64,26 @@ class Settings(BaseSettings):
     )
     dbt_target: str = Field("duckdb", description="dbt target: duckdb (default) or postgres.")
 
+    @field_validator("home", "sources")
+    @classmethod
+    def _absolute(cls, path: Path) -> Path:
+        """Paths are resolved once, here: a relative ``--home`` means its absolute path everywhere
+        (dbt runs in its project directory, Airflow tasks in their own working directories)."""
+        return path.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _fix_clock(self) -> Settings:
+        """One clock per run: read once, when the configuration is made (``--now``, or the real
+        time), as an aware Asia/Shanghai datetime; every stage of the run reads this same instant."""
+        self.now = _shanghai(self.now or dt.datetime.now(dt.UTC))
+        return self
+
     def clock(self) -> dt.datetime:
-        """The run's clock as an aware datetime in Asia/Shanghai."""
-        now = self.now or dt.datetime.now(dt.UTC)
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=SHANGHAI)
-        return now.astimezone(SHANGHAI)
+        """The run's clock: the instant fixed when this configuration was made (``_fix_clock``),
+        never the wall clock of the moment it is asked."""
+        return _shanghai(self.now)  # a model_copy(update=...) is not validated again
+
+
+def _shanghai(now: dt.datetime) -> dt.datetime:
+    """An aware datetime in Asia/Shanghai; a naive one is Shanghai local time."""
+    return (now if now.tzinfo else now.replace(tzinfo=SHANGHAI)).astimezone(SHANGHAI)

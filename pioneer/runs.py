@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -10,10 +11,15 @@ from pathlib import Path
 from pioneer.config import Settings
 
 
+class ClockWoundBack(ValueError):
+    """A run's clock is earlier than the clock of a run already recorded on the home (exit 2)."""
+
+
 @dataclass
 class RunSummary:
     started_at: str
     finished_at: str = ""
+    clock: str = ""  # the run's one clock, to the microsecond (started_at is it to the second)
     status: str = "running"
     ingest: dict = field(default_factory=dict)
     transform: dict = field(default_factory=dict)
@@ -22,6 +28,8 @@ class RunSummary:
     data_docs: str | None = None
     warehouse: str = ""
     exports_dir: str = ""
+    gates: list[dict] = field(default_factory=list)  # every gate's verdict (GateResult.verdict)
+    failed_gate: dict | None = None  # the gate that stopped the run: message, and each failure
 
 
 def runs_dir(settings: Settings) -> Path:
@@ -61,7 +69,9 @@ def record_run(
     """
     finished_at = settings.clock().isoformat(timespec="seconds")
     done = transform is not None and exported is not None and None not in ingest.values()
-    summary = RunSummary(started_at=started_at or finished_at, finished_at=finished_at)
+    summary = RunSummary(
+        started_at=started_at or finished_at, finished_at=finished_at, clock=settings.clock().isoformat()
+    )
     summary.status = "success" if done else "validation_failed" if gate else "failed"
     summary.ingest = {source: result or {} for source, result in ingest.items()}
     summary.transform = transform or {}
@@ -71,7 +81,44 @@ def record_run(
     summary.deliveries = published.get("deliveries", [])
     summary.data_docs = (exported or {}).get("data_docs") or summary.transform.get("data_docs")
     summary.exports_dir = str(settings.home / "exports" / "hr")
+    stages = [*(r for r in ingest.values() if r), transform or {}, exported or {}, gate or {}]
+    summary.gates = [verdict for stage in stages for verdict in stage.get("gates", [])]
+    if gate:
+        summary.failed_gate = {
+            "message": gate["message"],
+            "failures": [
+                {"gate": v["gate"], "suite": v["suite"], **f}
+                for v in gate.get("gates", [])
+                if not v["passed"]
+                for f in v["failures"]
+            ],
+        }
     return summary, write_run_record(settings, summary)
+
+
+def recorded_clocks(settings: Settings) -> list[tuple[dt.datetime, Path]]:
+    """The clock of every run recorded on the home, with its record (records written before
+    ``clock`` existed give ``started_at``, the same clock to the second)."""
+    folder = runs_dir(settings)
+    clocks = []
+    for path in folder.glob("run_*.json") if folder.exists() else []:
+        record = json.loads(path.read_text())
+        clocks.append((dt.datetime.fromisoformat(record.get("clock") or record["started_at"]), path))
+    return clocks
+
+
+def check_clock(settings: Settings) -> None:
+    """One clock per run, never wound back: refuse a run whose clock is earlier than the clock
+    of the last run recorded on the home (outputs.md; the past is looked at with ``replay``)."""
+    clocks = recorded_clocks(settings)
+    if not clocks:
+        return
+    last, record = max(clocks)
+    if settings.clock() < last:
+        raise ClockWoundBack(
+            f"the run's clock {settings.clock().isoformat()} is earlier than {last.isoformat()}, the "
+            f"clock of the last run on {settings.home} ({record.name}); a run never winds the clock back"
+        )
 
 
 def last_run(settings: Settings) -> dict | None:

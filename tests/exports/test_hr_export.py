@@ -26,17 +26,24 @@ def make_warehouse(path: Path, rows: list[tuple]) -> Path:
         )
         con.execute(
             "create table marts.fct_member_index_monthly (employee_no varchar, month varchar, index_score decimal(5,2), "
-            "grade varchar, performance_coefficient decimal(3,2), rule_version varchar, kpi_missing boolean)"
+            "grade varchar, performance_coefficient decimal(3,2), rule_version varchar, kpi_missing boolean, "
+            "vetoed boolean)"
         )
-        con.executemany("insert into marts.fct_member_index_monthly values (?, ?, ?, ?, ?, 'v1', ?)", rows)
+        con.executemany(
+            "insert into marts.fct_member_index_monthly values (?, ?, ?, ?, ?, 'v1', ?, ?)",
+            [row + (row[2] == 0,) for row in rows],  # the member at 0 was vetoed
+        )
     return path
 
 
-def month_of(period: str, n: int = 20, pioneers: int = 2, kpi_missing: int = 1) -> list[tuple]:
+def month_of(
+    period: str, n: int = 20, pioneers: int = 2, kpi_missing: int = 1, tied: bool = True
+) -> list[tuple]:
+    """n scored members: ``pioneers`` graded PIONEER (all at 95.50, or ``tied=False`` at 99, 98, ...)."""
     rows = []
     for i in range(1, n + 1):
         if i <= pioneers:
-            score, grade, coef = 95.5, "PIONEER", 1.05
+            score, grade, coef = (95.5 if tied else 100 - i), "PIONEER", 1.05
         elif i <= n - 2:
             score, grade, coef = 80.25, "QUALIFIED", 1.00
         elif i == n - 1:
@@ -127,7 +134,7 @@ def test_failing_gate_publishes_nothing_and_names_expectation_and_rows(tmp_path,
     assert not (home / "exports" / "hr" / "2026-10").exists()
     assert not any((home / "exports" / "_staging").iterdir())
     report = json.loads(Path(summary.failed[0].failure_report).read_text())
-    failing = [f for f in report["failures"] if f["rule"].startswith("QUALIFIED")]
+    failing = [f for f in report["failures"] if f["rule"].startswith("the grade follows from the index")]
     assert failing and failing[0]["offending_rows"][0]["employee_no"] == "SG0000004"
     assert Path(report["data_docs"].removeprefix("file://")).exists()
 
@@ -140,8 +147,18 @@ def test_low_kpi_coverage_fails_the_gate(tmp_path, home):
     assert report["failures"][0]["suite"] == "hr_export_kpi_coverage"
 
 
+def test_pioneers_tied_at_the_cut_off_are_published(tmp_path, home):
+    """floor(0.10 x 20) = 2, but RANK() gives the 5 members tied at 95.50 rank 1: 5 PIONEERs, correctly."""
+    wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-10", pioneers=5))
+    summary = night(home, wh, "2026-11-05T02:00:00+08:00")
+    assert [(m.period, m.action) for m in summary.months] == [("2026-10", "published")]
+    rows = list(csv.DictReader((home / "exports/hr/2026-10/pioneer_index_2026-10_v1.csv").open()))
+    assert [r["grade"] for r in rows].count("PIONEER") == 5
+
+
 def test_too_many_pioneers_fail_and_export_from_limits_history(tmp_path, home):
-    wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-09", pioneers=5) + month_of("2026-10"))
+    too_many = month_of("2026-09", pioneers=5, tied=False)  # ranks 1..5 at 99..95: only 2 may be PIONEER
+    wh = make_warehouse(tmp_path / "w.duckdb", too_many + month_of("2026-10"))
     summary = publish_due_exports(
         Settings(home=home, now="2026-11-05T02:00:00+08:00", export_from="2026-10"), wh
     )
