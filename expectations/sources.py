@@ -81,7 +81,7 @@ def quarantine_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now
     return con.execute(
         f"""
         with delivered as (
-            select entity, sum(rows) as rows
+            select entity, sum(rows)::bigint as rows
             from read_parquet('{home}/events/_files/*.parquet', union_by_name=true)
             where source = ? and recorded_at = ? group by entity
         ),

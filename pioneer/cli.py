@@ -129,11 +129,13 @@ def print_gates(record: dict) -> None:
     for verdict in record["gates"]:
         flag = "passed" if verdict["passed"] else "FAILED"
         notes = f", {len(verdict['warnings'])} warning(s)" if verdict["warnings"] else ""
-        typer.echo(f"  {verdict['gate']:<28} {verdict['suite']:<28} {flag}{notes}")
+        typer.echo(f"  {verdict['gate']:<32} {verdict['suite']:<30} {flag}{notes}")
         for kind, items in (("failed", verdict["failures"]), ("warning", verdict["warnings"])):
             for item in items:
                 rows = (
-                    f" ({item['unexpected_count']} rows)" if item.get("unexpected_count") is not None else ""
+                    f" ({item['unexpected_count']} unexpected)"
+                    if item.get("unexpected_count") is not None
+                    else ""
                 )
                 typer.echo(f"    {kind}: {item['rule'] or item['expectation']}{rows}")
                 for row in item["offending_rows"][:3]:

@@ -42,7 +42,7 @@ def broken_rules(verdicts: list[dict]) -> str:
     """The failed expectations of gate verdicts in one line: ``suite: rule (n rows)``."""
     return "; ".join(
         f"{v['suite']}: {f['rule'] or f['expectation']}"
-        + (f" ({f['unexpected_count']} rows)" if f["unexpected_count"] is not None else "")
+        + (f" ({f['unexpected_count']} unexpected)" if f["unexpected_count"] is not None else "")
         for v in verdicts
         for f in v["failures"]
     )
