@@ -130,11 +130,16 @@ def validate_marts(
             )
         summary = con.execute(
             f"""
-            with m as (select * from marts.fct_member_index_monthly {month_filter})
+            with m as (select * from marts.fct_member_index_monthly {month_filter}),
+            of_record as (select distinct month, branch_id from m),
+            indexed as (select month, branch_id from marts.fct_branch_index_monthly
+                        where month in (select month from m))
             select m.month,
                    count(*) as scored_members,
-                   count(distinct m.branch_id) as branches_of_record,
-                   (select count(*) from marts.fct_branch_index_monthly b where b.month = m.month) as branches_indexed
+                   (select count(*) from of_record r anti join indexed i using (month, branch_id)
+                    where r.month = m.month) as branches_without_index,
+                   (select count(*) from indexed i anti join of_record r using (month, branch_id)
+                    where i.month = m.month) as indexes_without_branch
             from m group by m.month order by m.month
             """,
             [months],

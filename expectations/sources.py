@@ -234,7 +234,10 @@ def validate_source(settings: Settings, source: str, run_name: str) -> list[Gate
         delivered = delivery_frame(con, str(home), source, now)
         rates = quarantine_frame(con, str(home), source, now)
     if not delivered.empty:
-        volume = {"min_volume_ratio": settings.min_volume_ratio}
+        volume = {
+            "min_volume_ratio": settings.min_volume_ratio,
+            "max_volume_ratio": settings.max_volume_ratio,
+        }
         results.append(validate_frame(home, "source_delivery", delivered, volume, f"{run_name}_{source}"))
         policy = {
             "gate_min_rows": settings.gate_min_rows,

@@ -415,8 +415,8 @@ def summary(mutation: Mutation = same) -> Build:
                 {
                     "month": [PERIOD, NEXT],
                     "scored_members": [35, 12],
-                    "branches_of_record": [4, 3],
-                    "branches_indexed": [4, 3],
+                    "branches_without_index": [0, 0],
+                    "indexes_without_branch": [0, 0],
                 }
             )
         )
@@ -428,7 +428,7 @@ def summary(mutation: Mutation = same) -> Build:
 
 def with_month(month: str) -> Mutation:
     def mutate(frame: Frame) -> Frame:
-        row = {"month": month, "scored_members": 12, "branches_of_record": 3, "branches_indexed": 3}
+        row = {"month": month, "scored_members": 12, "branches_without_index": 0, "indexes_without_branch": 0}
         return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
 
     return mutate
@@ -439,16 +439,16 @@ case(MS, "clean", summary(), "two complete months, a branch index for each branc
 case(
     MS,
     "branch_of_record_without_index",
-    summary(edit({"month": PERIOD}, branches_indexed=3)),
-    "4 branches of record, 3 branch indexes",
-    "column_pair_values_to_be_equal(branches_of_record,branches_indexed)",
+    summary(edit({"month": PERIOD}, branches_without_index=1)),
+    "a branch of record without a branch index",
+    "column_values_to_be_in_set(branches_without_index)",
 )
 case(
     MS,
     "branch_index_without_scored_member",
-    summary(edit({"month": PERIOD}, branches_indexed=5)),
-    "4 branches of record, 5 branch indexes",
-    "column_pair_values_to_be_equal(branches_of_record,branches_indexed)",
+    summary(edit({"month": PERIOD}, indexes_without_branch=1)),
+    "a branch index for a branch that is no scored member's branch of record",
+    "column_values_to_be_in_set(indexes_without_branch)",
 )
 case(
     MS,
@@ -1311,7 +1311,10 @@ def delivery(*extra: dict) -> Build:
         frame["rows_per_file"] = frame["rows"] / frame["files"]
         frame["volume_ratio"] = frame["rows_per_file"] / frame["recent_rows_per_file"]
         frame.loc[frame["feed"].str.match(r"(api|sql):"), "volume_ratio"] = None
-        return frame, {"min_volume_ratio": settings(tmp).min_volume_ratio}
+        return frame, {
+            "min_volume_ratio": settings(tmp).min_volume_ratio,
+            "max_volume_ratio": settings(tmp).max_volume_ratio,
+        }
 
     return build
 
@@ -1329,6 +1332,13 @@ case(
     "a_tenth_of_the_usual_rows",
     delivery({"feed": "kpi_#.csv", "files": 1, "rows": 10, "recent_rows_per_file": 100.0}),
     "a feed delivering a tenth of its recent rows per file: a warning, the gate passes",
+    VOLUME,
+)
+case(
+    SD,
+    "eleven_times_the_usual_rows",
+    delivery({"feed": "kpi_#.csv", "files": 1, "rows": 1100, "recent_rows_per_file": 100.0}),
+    "a feed delivering 11 times its recent rows per file (above max_volume_ratio 10): a warning, the gate passes",
     VOLUME,
 )
 

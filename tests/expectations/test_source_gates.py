@@ -57,7 +57,7 @@ def test_a_feed_delivering_a_tenth_of_its_rows_is_a_warning(landing, tmp_path):
     results = validate_source(later, "learning", "t")
     assert all(r.passed for r in results), failures(results)
     assert (
-        "a feed delivers at least min_volume_ratio of its recent rows per file (an unusual volume is a warning)"
+        "a feed delivers between min_volume_ratio and max_volume_ratio of its recent rows per file (an unusual volume is a warning)"
         in warnings(results)
     )
 
