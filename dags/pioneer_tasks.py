@@ -20,8 +20,8 @@ from sqlalchemy.engine import URL
 
 from ingest.schema import SOURCES
 from pioneer.config import Settings
-from pioneer.run import GateFailed, export_stage, ingest_stage, transform_stage
-from pioneer.runs import ClockWoundBack, check_clock, record_run
+from pioneer.run import GateFailed, export_stage, ingest_stage, transform_stage, writer
+from pioneer.runs import ClockWoundBack, record_run
 
 EVENTS = {source: Asset(f"pioneer://events/{source}", group="pioneer") for source in SOURCES}
 DUCKDB_POOL = "pioneer_duckdb"
@@ -66,25 +66,25 @@ def connection_settings() -> dict:
 
 def run_settings() -> Settings:
     """The Settings of the running task: environment + connections, clock = the run's logical date
-    (one clock for every task of a DAG run); a clock earlier than the last run's on the home fails
-    the task at once (``pioneer.runs.check_clock``)."""
+    (one clock for every task of a DAG run)."""
     context = get_current_context()
     now = context.get("logical_date") or context["dag_run"].run_after
-    settings = Settings(now=now, **connection_settings())
-    try:
-        check_clock(settings)
-    except ClockWoundBack as refused:
-        raise AirflowFailException(str(refused)) from refused
-    return settings
+    return Settings(now=now, **connection_settings())
 
 
-def _gated(stage) -> dict:
-    """Run a gated stage; a failed gate fails the task at once (no retry) and is kept for the record."""
+def _gated(stage, source: str | None = None) -> dict:
+    """Run a gated stage holding the home (``pioneer.run.writer``: shared with the other sources'
+    ingestion when ``source`` is given, else alone); a failed gate fails the task at once (no
+    retry) and is kept for the record."""
+    settings = run_settings()
     try:
-        return stage(run_settings())
+        with writer(settings, source):
+            return stage(settings)
     except GateFailed as failed:
         get_current_context()["ti"].xcom_push(GATE_KEY, failed.as_dict())
         raise AirflowFailException(str(failed)) from failed
+    except ClockWoundBack as refused:  # retrying cannot help: this night is older than the home
+        raise AirflowFailException(str(refused)) from refused
 
 
 @task(execution_timeout=timedelta(minutes=30))
@@ -92,7 +92,7 @@ def ingest(source: str) -> dict:
     """Ingest one source and gate what it added (skipped when the run's ``sources`` param omits it)."""
     if source not in get_current_context()["params"].get("sources", SOURCES):
         raise AirflowSkipException(f"{source} not selected for this run")
-    return _gated(lambda settings: ingest_stage(settings, source))
+    return _gated(lambda settings: ingest_stage(settings, source), source)
 
 
 def ingest_tasks() -> dict:

@@ -5,8 +5,10 @@ Month M is due on the first run whose Shanghai date is on or after its export da
 M+``restatement_months`` recomputes M and publishes vN+1 only when some row changed.
 A version is written to ``HOME/exports/_staging``, validated with the GX suites, and only
 then moved into ``HOME/exports/hr/YYYY-MM/`` (CSV first, manifest last: a version exists
-once its manifest does). A failing month leaves the HR folder untouched and writes a
-failure report naming the expectation and the offending rows.
+once its manifest does, and the manifest is complete in staging before the CSV moves). A run
+killed between the two moves is finished by the next writer (:func:`recover_publications`).
+A failing month leaves the HR folder untouched and writes a failure report naming the
+expectation and the offending rows.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import pandas as pd
 from expectations.gates import GateResult, validate_frame
 from expectations.marts import grade_coefficients, spec_grades
 from pioneer.config import Settings
+from pioneer.home import crash_point
 
 COLUMNS = [
     "employee_no",
@@ -85,6 +88,33 @@ def add_months(period: str, n: int) -> str:
 def export_date(period: str, export_day: int) -> dt.date:
     """The export day of month M: day ``export_day`` of M+1."""
     return month_start(add_months(period, 1)).replace(day=export_day)
+
+
+def staging_dir(home: Path) -> Path:
+    return home / "exports" / "_staging"
+
+
+def recover_publications(home: Path) -> list[str]:
+    """Finish or roll back each publication a killed run left half done: a published CSV without
+    its manifest gets the manifest staged with it when that manifest's sha256 is the CSV's (the
+    version was complete), else the CSV goes back to staging (the version never existed; the next
+    export writes it again). Returns what it did, one line per version."""
+    done = []
+    for csv_path in sorted(hr_dir(home).glob("*/pioneer_index_*_v*.csv")):
+        name = csv_path.name.removesuffix(".csv")
+        manifest = csv_path.with_name(f"{name}.manifest.json")
+        if manifest.exists():
+            continue
+        staged = staging_dir(home) / name / manifest.name
+        sha = hashlib.sha256(csv_path.read_bytes()).hexdigest()
+        if staged.exists() and json.loads(staged.read_text()).get("sha256") == sha:
+            os.replace(staged, manifest)
+            done.append(f"finished the publication of {manifest.relative_to(home)}")
+        else:
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(csv_path, staged.parent / csv_path.name)
+            done.append(f"rolled back {csv_path.relative_to(home)} (no manifest)")
+    return done
 
 
 def latest_manifest(home: Path, period: str) -> dict | None:
@@ -204,7 +234,7 @@ def _publish_month(
         if not changed:
             return MonthOutcome(period, "unchanged", previous["version"]), None, []
     name = f"pioneer_index_{period}_v{version}"
-    staging = home / "exports" / "_staging" / name
+    staging = staging_dir(home) / name
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     payload = render_csv(rows, version)
@@ -259,6 +289,7 @@ def _publish_month(
         if destination.exists():
             raise FileExistsError(f"refusing to rewrite published {destination}")
         os.replace(staging / f"{name}{suffix}", destination)
+        crash_point(settings.kill_at, "export:csv" if suffix == ".csv" else "export:month")
     staging.rmdir()
     outcome = MonthOutcome(period, "published", version, str(target / f"{name}.csv"), len(rows), changed)
     return outcome, docs, verdicts

@@ -104,6 +104,7 @@ def run(
     settings = settings_from(sources=sources, home=home, now=now)
     if not settings.sources.is_dir():
         fail(EXIT_USAGE, f"--sources {settings.sources} is not a directory")
+    from pioneer.home import HomeInUse
     from pioneer.run import GateFailed, nightly
     from pioneer.runs import ClockWoundBack, last_run
 
@@ -111,6 +112,8 @@ def run(
         summary, record = nightly(settings, full_refresh)
     except ClockWoundBack as exc:
         fail(EXIT_USAGE, f"{exc}; look at the past with `pioneer replay`")
+    except HomeInUse as exc:
+        fail(EXIT_USAGE, f"{exc}; try again when it has finished")
     except GateFailed as exc:
         print_gates(last_run(settings) or {})
         fail(EXIT_VALIDATION, f"validation gate failed, nothing published for those months: {exc}")
@@ -218,6 +221,36 @@ def status(
     if last and last.get("failed_gate"):
         typer.echo(f"failed gate: {last['failed_gate']['message']}")
     print_gates(last or {})
+
+
+@app.command()
+def doctor(
+    home: HomeOpt,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Mend what can be mended without losing data.")
+    ] = False,
+) -> None:
+    """Check a home's invariants (events, batches, published files, staging); exit 3 on a problem left."""
+    from pioneer.doctor import examine
+    from pioneer.home import HomeInUse, home_lock
+
+    settings = settings_from(home=home)
+    if not settings.home.is_dir():
+        fail(EXIT_USAGE, f"no pipeline home at {settings.home}")
+    try:
+        with home_lock(settings.home, "doctor"):
+            report = examine(settings.home, repair)
+    except HomeInUse as exc:
+        fail(EXIT_USAGE, f"{exc}; try again when it has finished")
+    for finding in report.findings:
+        done = f" -> repaired: {finding.repaired}" if finding.repaired else ""
+        typer.echo(f"{finding.check}: {finding.problem}{done}")
+    if not report.healthy:
+        fail(
+            EXIT_VALIDATION,
+            "the home breaks its invariants" + ("" if repair else "; --repair mends what it can"),
+        )
+    typer.echo("home is healthy" if not report.findings else "home repaired")
 
 
 @app.command("sql")

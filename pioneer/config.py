@@ -57,7 +57,24 @@ class Settings(BaseSettings):
         "quarantined (and at least gate_min_rows of them); a smaller share is a warning.",
     )
     min_volume_ratio: float = Field(
-        0.25, ge=0, description="Source gate: smallest rows-per-file of a feed relative to its recent files."
+        0.25,
+        ge=0,
+        description="Source gate: rows per file of a feed below this share of its recent files' is a warning.",
+    )
+    max_volume_ratio: float = Field(
+        10,
+        ge=0,
+        description="Source gate: rows per file of a feed above this multiple of its recent files' is a warning.",
+    )
+    lock_wait_seconds: float = Field(
+        0,
+        ge=0,
+        description="How long a writer waits for a home another run holds before it exits 2.",
+    )
+    kill_at: str | None = Field(
+        None,
+        description="Test hook: the run kills itself (SIGKILL) at this crash point "
+        "(pioneer.home.crash_point), so that tests can prove recovery at every stage boundary.",
     )
     duckdb_memory_limit: str = Field(
         "3GB", description="Memory limit of the dbt build's DuckDB (spills past it)."

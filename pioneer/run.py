@@ -7,6 +7,8 @@ run record through ``pioneer.runs.record_run`` from the stages' results.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from exports.hr import publish_due_exports
 from ingest.run import SourceSummary, ingest_source
 from ingest.schema import SOURCES
 from pioneer.config import Settings
+from pioneer.home import clear_leftovers, crash_point, home_lock
 from pioneer.runs import RunSummary, check_clock, record_run
 from pioneer.transform import build, candidate_path, publish, warehouse_path
 
@@ -36,6 +39,19 @@ class GateFailed(RuntimeError):
 
 def run_name(settings: Settings) -> str:
     return settings.clock().strftime("%Y%m%dT%H%M%S")
+
+
+@contextlib.contextmanager
+def writer(settings: Settings, source: str | None = None) -> Iterator[None]:
+    """Hold the home for one writer (``pioneer.home.home_lock``; ``source``: one source's ingest,
+    beside the other sources'), refuse a clock wound back, and, when the home is held
+    exclusively, clear what an interrupted run left. ``pioneer run`` holds it for the whole run;
+    each writing Airflow task for its own stage."""
+    with home_lock(settings.home, run_name(settings), source, settings.lock_wait_seconds):
+        check_clock(settings)
+        if source is None:
+            clear_leftovers(settings.home)
+        yield
 
 
 def broken_rules(verdicts: list[dict]) -> str:
@@ -63,12 +79,14 @@ def ingest_stage(settings: Settings, source: str) -> dict:
             f"source gate failed for {source} ({broken_rules(verdicts)}); data docs: {gates[-1].docs_index}",
             detail={"gates": verdicts},
         )
+    crash_point(settings.kill_at, f"ingest:{source}")
     return summary.model_dump() | {"gates": verdicts}
 
 
 def transform_stage(settings: Settings, full_refresh: bool = False) -> dict:
     """Build the marts on a candidate warehouse, gate it, then publish it atomically."""
     transformed = build(settings, full_refresh)
+    crash_point(settings.kill_at, "transform:built")
     gates: list[GateResult] = validate_marts(
         settings.home,
         candidate_path(settings),
@@ -84,6 +102,7 @@ def transform_stage(settings: Settings, full_refresh: bool = False) -> dict:
             detail={"gates": verdicts},
         )
     publish(settings)
+    crash_point(settings.kill_at, "transform:published")
     return asdict(transformed) | {
         "warehouse": str(warehouse_path(settings)),
         "data_docs": gates[-1].docs_index,
@@ -114,21 +133,23 @@ def nightly(settings: Settings, full_refresh: bool = False) -> tuple[RunSummary,
     """Run the whole nightly job once and leave its record under HOME/runs (even when it fails);
     returns the run's summary and the path of its record.
 
-    A clock earlier than the last run's is refused before anything is touched (``check_clock``).
+    The run holds the home alone (:func:`writer`): a second run exits 2 naming this one, and a
+    clock earlier than the last run's is refused before anything is touched.
     """
-    check_clock(settings)
-    settings.home.mkdir(parents=True, exist_ok=True)
-    started_at = settings.clock().isoformat(timespec="seconds")
-    ingested: dict[str, dict | None] = dict.fromkeys(SOURCES)
-    transformed = exported = gate = None
-    try:
-        for source in SOURCES:
-            ingested[source] = ingest_stage(settings, source)
-        transformed = transform_stage(settings, full_refresh)
-        exported = export_stage(settings)
-    except GateFailed as failed:
-        gate = failed.as_dict()
-        raise
-    finally:
-        summary, record = record_run(settings, ingested, transformed, exported, gate, started_at=started_at)
+    with writer(settings):
+        started_at = settings.clock().isoformat(timespec="seconds")
+        ingested: dict[str, dict | None] = dict.fromkeys(SOURCES)
+        transformed = exported = gate = None
+        try:
+            for source in SOURCES:
+                ingested[source] = ingest_stage(settings, source)
+            transformed = transform_stage(settings, full_refresh)
+            exported = export_stage(settings)
+        except GateFailed as failed:
+            gate = failed.as_dict()
+            raise
+        finally:
+            summary, record = record_run(
+                settings, ingested, transformed, exported, gate, started_at=started_at
+            )
     return summary, record

@@ -64,7 +64,9 @@ def run_dbt(settings: Settings, args: list[str], warehouse: Path) -> list[dict]:
         "--log-path", str(logs),
         "--vars", json.dumps({"now": clock}),
     ]  # fmt: skip
-    proc = subprocess.run(cmd, env=dbt_env(settings, warehouse), capture_output=True, text=True)
+    proc = subprocess.run(
+        cmd, env=dbt_env(settings, warehouse), capture_output=True, text=True, preexec_fn=_die_with_parent
+    )
     (work / "last_output.log").parent.mkdir(parents=True, exist_ok=True)
     (work / "last_output.log").write_text(proc.stdout + proc.stderr)
     results_file = target / "run_results.json"
@@ -74,6 +76,17 @@ def run_dbt(settings: Settings, args: list[str], warehouse: Path) -> list[dict]:
         where = ", ".join(failed[:5]) or "see the log"
         raise TransformError(f"dbt {args[0]} failed ({where}); log: {work / 'last_output.log'}")
     return results
+
+
+def _die_with_parent() -> None:
+    """In the dbt child, before it runs: the kernel kills it when the run's process dies (even by
+    SIGKILL), so a killed run never leaves dbt writing its candidate warehouse (Linux)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def candidate_path(settings: Settings) -> Path:

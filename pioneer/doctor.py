@@ -1,0 +1,168 @@
+"""``pioneer doctor``: check a home's invariants and, with ``--repair``, mend what can be mended
+without losing data.
+
+Invariants:
+
+- **one event per record version**: no event id is stored twice in an entity (two runs writing
+  one home at once, before the home had a lock, stored some twice). Repair keeps the first stored
+  copy of every event: each later file holding a copy is moved whole to
+  ``events/_duplicates/<source>/<entity>/`` (kept for audit, never read by the models) and
+  replaced by its rows that are not copies. No event is deleted.
+- **every batch has its summary**: a reservation ``events/_batches/*.started`` without its
+  summary is an interrupted batch; its events, if any, were deduplicated as every event is,
+  so the reservation marker is removed.
+- **every published CSV has its manifest, with the CSV's sha256**: a CSV without a manifest is
+  an interrupted publication, finished or rolled back (``exports.hr.recover_publications``); a
+  manifest whose sha256 differs from its CSV, or without its CSV, cannot be mended here.
+- **nothing left in staging**: gate scratch folders, a candidate warehouse, export staging.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ingest.schema import ENTITIES
+
+
+@dataclass
+class Finding:
+    check: str
+    problem: str
+    repaired: str | None = None  # what --repair did; None when not repaired (or not repairable)
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return all(f.repaired for f in self.findings)
+
+
+def _event_files(home: Path, source: str, entity: str) -> list[Path]:
+    """An entity's event files in the order they were stored (batch ids start with the clock)."""
+    return sorted(
+        p for p in (home / "events" / source / entity).glob("*.parquet") if p.name != "_empty.parquet"
+    )
+
+
+def duplicate_events(home: Path, repair: bool) -> list[Finding]:
+    findings = []
+    con = duckdb.connect()
+    for source, entity in ENTITIES:
+        files = _event_files(home, source, entity)
+        con.execute("create or replace temp table seen (event_id varchar primary key)")
+        twice, mended = 0, []
+        for path in files:
+            events = f"read_parquet('{_sql(path)}')"
+            rows, new = con.execute(
+                f"select (select count(*) from {events}), count(distinct event_id) "
+                f"from {events} anti join seen using (event_id)"
+            ).fetchone()
+            if rows > new:  # copies of stored events, or of each other
+                twice += rows - new
+                if repair:
+                    tmp = path.with_name(f".{path.name}.tmp")
+                    kept = home / "events" / "_duplicates" / source / entity
+                    con.execute(
+                        f"""copy (select * from {events} anti join seen using (event_id)
+                                  qualify row_number() over (partition by event_id
+                                                             order by source_file, source_position) = 1)
+                            to '{_sql(tmp)}' (format parquet, compression zstd)"""
+                    )
+                    kept.mkdir(parents=True, exist_ok=True)
+                    os.replace(path, kept / path.name)
+                    os.replace(tmp, path)
+                    mended.append(path.name)
+            con.execute(
+                f"insert into seen select distinct event_id from {events} anti join seen using (event_id)"
+            )
+        if twice:
+            finding = Finding(
+                "one event per record version", f"{source}/{entity}: {twice} events stored twice"
+            )
+            if repair:
+                finding.repaired = (
+                    f"kept the first copy of each; {', '.join(mended)} moved to events/_duplicates/"
+                )
+            findings.append(finding)
+    return findings
+
+
+def _sql(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def orphan_batches(home: Path, repair: bool) -> list[Finding]:
+    batches = home / "events" / "_batches"
+    findings = []
+    for started in sorted(batches.glob("*.started")):
+        if started.with_suffix(".json").exists():
+            continue
+        finding = Finding("every batch has its summary", f"batch {started.stem} never finished")
+        if repair:
+            started.unlink()
+            finding.repaired = "reservation removed (its events, if any, are deduplicated like any other)"
+        findings.append(finding)
+    return findings
+
+
+def publications(home: Path, repair: bool) -> list[Finding]:
+    from exports.hr import hr_dir, recover_publications
+
+    findings = []
+    folder = hr_dir(home)
+    for manifest in sorted(folder.glob("*/*.manifest.json")):
+        csv = manifest.with_name(manifest.name.replace(".manifest.json", ".csv"))
+        if not csv.exists():
+            findings.append(Finding("every published CSV has its manifest", f"{manifest.name} has no CSV"))
+        elif json.loads(manifest.read_text())["sha256"] != hashlib.sha256(csv.read_bytes()).hexdigest():
+            findings.append(
+                Finding(
+                    "every published CSV has its manifest", f"{csv.name} differs from its manifest's sha256"
+                )
+            )
+    orphans = [
+        c for c in sorted(folder.glob("*/*.csv")) if not c.with_name(c.stem + ".manifest.json").exists()
+    ]
+    repaired = recover_publications(home) if repair and orphans else []
+    for csv, action in zip(orphans, repaired or [None] * len(orphans), strict=True):
+        findings.append(
+            Finding("every published CSV has its manifest", f"{csv.name} has no manifest", action)
+        )
+    return findings
+
+
+def staging(home: Path, repair: bool) -> list[Finding]:
+    from exports.hr import staging_dir
+
+    left = [*home.glob(".source-gate-*"), *home.glob("build/*"), *staging_dir(home).glob("*")]
+    left += [
+        p
+        for pattern in ("events/*/.*.tmp", "events/*/*/.*.tmp", "quarantine/*/.*.tmp")
+        for p in home.glob(pattern)
+    ]
+    findings = []
+    for path in sorted(left):
+        finding = Finding("nothing left in staging", f"{path.relative_to(home)} left by an interrupted run")
+        if repair:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            finding.repaired = "removed"
+        findings.append(finding)
+    return findings
+
+
+def examine(home: Path, repair: bool = False) -> Report:
+    """Check every invariant of the home (the caller holds it exclusively); ``repair`` mends."""
+    report = Report()
+    for check in (duplicate_events, orphan_batches, publications, staging):
+        report.findings += check(home, repair)
+    return report
