@@ -187,9 +187,7 @@ def test_doctor_reports_a_corrupted_home_and_repairs_it(landing, tmp_path, undis
     repaired = pioneer("doctor", "--home", str(home), "--repair")
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     assert pioneer("doctor", "--home", str(home)).stdout.strip() == "home is healthy"
-    assert (
-        home / "events" / "_duplicates" / "roster" / "branch" / original.name.replace("-001", "-900")
-    ).exists()
+    assert (home / "events" / "_duplicates" / "roster" / "branch" / copy.name).exists()
     assert manifest.exists()  # its staged manifest matched the CSV: the publication was finished
     again = pioneer(
         "run", "--sources", str(landing), "--home", str(home), "--now", "2026-11-07T01:30:00+08:00"
