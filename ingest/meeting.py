@@ -26,8 +26,8 @@ def _feed(
     directory: str, entity: str, key: str, typed: dict[str, str], required: list[str], checks: str
 ) -> Feed:
     """A JSON-lines feed: ``typed`` maps each typed column to its SQL over ``doc`` (the line if a JSON object); a non-tombstone
-    lacking one of ``required`` is ``missing_field``; ``checks`` adds further WHEN clauses."""
-    missing = " OR ".join(f"json_type(f_{f}) IS NULL OR json_type(f_{f}) = 'NULL'" for f in required)
+    lacking one of ``required`` (absent, null or "") is ``missing_field``; ``checks`` adds further WHEN clauses."""
+    missing = " OR ".join(f"{_text(f)} IS NULL" for f in required)
     columns = ", ".join(f"{sql} AS {name}" for name, sql in typed.items())
     # every field the SQL reads, extracted from the line in one JSON parse (not one per use)
     fields = sorted(set(re.findall(r"\bf_(\w+)", columns + missing + checks)) | {"updated_at", "deleted"})

@@ -75,7 +75,7 @@ def members(phone_key: str) -> Snapshots:
                 WHEN since_text IS NOT NULL AND status_since IS NULL THEN 'bad_date'
             END AS reject_reason,
             NULL::VARCHAR AS detail
-        FROM (SELECT *, status_since AS since_text, {DATE.format("status_since")} AS status_since,
+        FROM (SELECT * REPLACE ({DATE.format("status_since")} AS status_since), status_since AS since_text,
                      CASE WHEN phone IS NOT NULL THEN {person_key_sql("phone", phone_key)} END AS person_key
               FROM records)
         """,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
@@ -33,6 +35,18 @@ def write_lines(settings: Settings, relative: str, lines: list[str], encoding: s
     path = settings.sources / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def write_csv(settings: Settings, relative: str, rows: list[list[str]], encoding: str = "utf-8-sig") -> Path:
+    """A CSV file as Excel saves one: a field quoted when it holds a comma, quote or line break
+    (quotes doubled), records ended by CRLF, line breaks inside a field kept as written (Excel
+    writes LF for Alt+Enter); UTF-8 with BOM ("CSV UTF-8") unless told otherwise."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(rows)
+    path = settings.sources / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.getvalue().encode(encoding))
     return path
 
 
