@@ -24,11 +24,10 @@ import pandas as pd
 import pyarrow as pa
 
 from expectations.gates import MAX_OFFENDING_ROWS, Failure, GateResult, load_suite, validate_frame
-from ingest.schema import ENTITIES, ENUMS
+from ingest.schema import ENTITIES, ENUMS, FUTURE_SLACK, TIME_MIN
 from pioneer.config import Settings
 
 RECENT_FILES = 10  # files of the same feed that make its "usual" volume
-TIME_MIN = dt.datetime(2000, 1, 1)
 # Events validated at once (one DataFrame, one GX validation). Measured on the benchmark's first
 # load (50 000 members x 24 months): the learning gate, 31.2 M points in 63 chunks and the courses,
 # took ~5 min at a peak RSS of 2.4 GB, under the pipeline's 4 GiB per process.
@@ -42,7 +41,7 @@ def _parameters(source: str, entity: str, now: dt.datetime) -> dict:
     enums = {
         f"enum_{col}": list(values) for (s, e, col), values in ENUMS.items() if (s, e) == (source, entity)
     }
-    return {"time_min": TIME_MIN, "time_max": now + dt.timedelta(days=1), **enums}
+    return {"time_min": TIME_MIN, "time_max": now + FUTURE_SLACK, **enums}
 
 
 def delivery_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now: dt.datetime):

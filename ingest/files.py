@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from ingest.errors import IngestError
-from ingest.schema import ENTITIES
+from ingest.schema import BOUNDED_TIMES, ENTITIES, FUTURE_SLACK, TIME_MIN
 from ingest.store import EventStore, shanghai_local
 
 CHUNK_BYTES = 64 << 20  # files of one batch: bounds the memory of one parse (~1 GB at 64 MB)
@@ -256,9 +256,16 @@ def _one_string(data: bytes) -> pa.Array:
     )
 
 
-def parse(store: EventStore, feed: Feed, files: list[SourceFile], with_ids: bool = True) -> None:
+def parse(
+    store: EventStore,
+    feed: Feed,
+    files: list[SourceFile],
+    with_ids: bool = True,
+    now: dt.datetime | None = None,
+) -> None:
     """Create the temp table ``parsed``: the feed's parse SQL over the files' records, with
-    (``with_ids``) the ``event_id`` of each good line."""
+    (``with_ids``) the ``event_id`` of each good line; with the run's clock ``now``, a good line
+    whose times break the timestamp sanity of ``ingest.schema`` becomes ``out_of_range``."""
     register_records(
         store, feed, files, [file_date(f.path, feed.date_prefix) if feed.date_prefix else None for f in files]
     )
@@ -268,8 +275,29 @@ def parse(store: EventStore, feed: Feed, files: list[SourceFile], with_ids: bool
         else ""
     )
     store.db.execute(
-        f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT {ids} * FROM ({feed.parse}); DROP TABLE records"
+        f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT {ids} * FROM ({_time_sanity(feed, now)});"
+        " DROP TABLE records"
     )
+
+
+def _time_sanity(feed: Feed, now: dt.datetime | None) -> str:
+    """The feed's parse SQL, its good lines with a time outside ``TIME_MIN`` .. the clock plus
+    ``FUTURE_SLACK`` turned ``out_of_range`` (the detail names the column)."""
+    if now is None:
+        return feed.parse
+    latest = (shanghai_local(now) + FUTURE_SLACK).isoformat(sep=" ")
+    bounded = {"record_time": True} | BOUNDED_TIMES.get((feed.source, feed.entity), {})
+    checks = " ".join(
+        f"WHEN {column} < TIMESTAMP '{TIME_MIN}'"
+        + (f" OR {column} > TIMESTAMP '{latest}'" if above else "")
+        + f" THEN '{column} ' || CAST({column} AS VARCHAR) || ' outside {TIME_MIN:%Y-%m-%d} .. "
+        + ("the run''s clock plus a day'" if above else "'")
+        for column, above in bounded.items()
+    )
+    return f"""SELECT * REPLACE (CASE WHEN reject_reason IS NOT NULL THEN reject_reason
+                                      WHEN CASE {checks} END IS NOT NULL THEN 'out_of_range' END AS reject_reason,
+                                 CASE WHEN reject_reason IS NOT NULL THEN detail ELSE CASE {checks} END END AS detail)
+               FROM ({feed.parse})"""
 
 
 def quarantine_rejects(store: EventStore, feed: Feed, batch_id: str, now: dt.datetime) -> dict[str, int]:
@@ -316,7 +344,7 @@ def load_batch(store: EventStore, feed: Feed, group: list[SourceFile], now: dt.d
     """One batch: parse ``group`` (files, or pages of a live source), append its new events and
     quarantine rows, then record the group in the files ledger and write the batch summary."""
     batch_id = store.new_batch(feed.source, now)
-    parse(store, feed, group)
+    parse(store, feed, group, now=now)
     added = append_events(
         store, feed.source, feed.entity, "SELECT * FROM parsed WHERE reject_reason IS NULL", batch_id, now
     )

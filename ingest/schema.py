@@ -24,13 +24,28 @@ last delivered those attributes.
 Every event row has the envelope columns followed by the entity's typed columns.
 Timestamps and dates are Asia/Shanghai local time (naive); ``recorded_at`` is the
 run's clock (``--now``), also Shanghai local. ``raw`` is the record exactly as
-delivered (a JSON line, or a CSV line); it is the only place a phone number may
+delivered (a JSON line, or a CSV record with any line breaks inside its quotes); it is the only place a phone number may
 appear in clear: typed columns carry ``person_key`` = HMAC-SHA256(phone_key, phone).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pyarrow as pa
+
+# Timestamp sanity, one definition for ingest (a record outside it is quarantined as
+# ``out_of_range``) and the source gates (which then never see one): no source record is older
+# than TIME_MIN, and none was made more than FUTURE_SLACK after the run's clock. Per entity, the
+# typed times bounded so besides ``record_time`` (True: also above; False: below only, e.g. a
+# meeting scheduled ahead).
+TIME_MIN = dt.datetime(2000, 1, 1)
+FUTURE_SLACK = dt.timedelta(days=1)
+BOUNDED_TIMES: dict[tuple[str, str], dict[str, bool]] = {
+    ("meeting", "meeting"): {"start_time": False},
+    ("meeting", "attendance"): {"join_time": True},
+    ("meeting", "service_record"): {"start_time": True},
+}
 
 SOURCES = ("roster", "meeting", "learning", "performance", "admin")
 

@@ -201,3 +201,44 @@ def test_an_event_id_twice_in_a_delivery_fails_across_chunks(landing, tmp_path, 
     assert failure.rule == "one event per record version"
     assert failure.unexpected_count == 2
     assert failure.offending_rows == [{"event_id": replayed["event_id"][0].as_py(), "events": 2}]
+
+
+def test_a_meeting_in_year_2999_is_quarantined_not_a_gate_failure(landing, tmp_path):
+    """A far-future timestamp is a bad value of one row (out_of_range), not a broken delivery."""
+    import json
+
+    import duckdb
+
+    odd = landing.parent / "odd"
+    shutil.copytree(landing, odd)
+    record = {
+        "record_id": "SR-2999", "user_id": "SG0000001", "kind": "volunteer", "grid_id": None,
+        "start_time": "2999-01-01T08:00:00+08:00", "end_time": "2999-01-01T10:00:00+08:00",
+        "verified": True, "description": "typo", "updated_at": "2026-11-02T10:00:00+08:00",
+    }  # fmt: skip
+    late = {**record, "record_id": "SR-late", "start_time": "2026-11-01T08:00:00+08:00",
+            "end_time": "2026-11-01T10:00:00+08:00", "updated_at": "2999-12-31T10:00:00+08:00"}  # fmt: skip
+    (odd / "meeting" / "service-records" / "odd.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in (record, late)) + "\n"
+    )
+    night = settings(odd, tmp_path, FIRST_NIGHT)
+    ingest_source(night, "meeting")
+    results = validate_source(night, "meeting", "t")
+    assert all(r.passed for r in results), failures(results)
+    assert "rows of the delivery were quarantined and loaded around" in warnings(results)
+    rows = duckdb.sql(
+        f"select source_position, reason, detail from read_parquet('{tmp_path}/quarantine/meeting/*.parquet') "
+        "where source_file = 'service-records/odd.jsonl' order by 1"
+    ).fetchall()
+    assert rows == [
+        (
+            1,
+            "out_of_range",
+            "start_time 2999-01-01 08:00:00 outside 2000-01-01 .. the run's clock plus a day",
+        ),
+        (
+            2,
+            "out_of_range",
+            "record_time 2999-12-31 10:00:00 outside 2000-01-01 .. the run's clock plus a day",
+        ),
+    ]

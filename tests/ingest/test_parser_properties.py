@@ -46,6 +46,10 @@ PROPERTY = hypothesis.settings(max_examples=25, deadline=None)
 # what people type into a cell or a form: commas, quotes, line breaks, any script
 FREE_TEXT = st.text(st.one_of(st.sampled_from(",\"\n\r '张"), st.characters(codec="utf-8")), max_size=8)
 ID = st.from_regex(r"[A-Z]{1,2}[0-9]{1,4}", fullmatch=True)
+CLOCK = dt.datetime(2027, 1, 1, 2)  # after every generated time: none is from the future
+OUT_OF_RANGE_TIMES = st.sampled_from(
+    ["2999-01-01T00:00:00+08:00", "2027-01-03T00:00:00+08:00", "1999-12-31T23:59:59+08:00"]
+)
 DATES = st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31))
 MOMENTS = st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2026, 12, 31)).map(
     lambda m: m.replace(microsecond=0)
@@ -173,9 +177,7 @@ def jsonl_file(draw, file_rows) -> tuple[bytes, list[tuple[int, str, Row]]]:
 def ingest(source: str, relative: str, data: bytes, entity: str) -> tuple[list[dict], list[dict]]:
     """Events of ``entity`` and quarantine rows after ingesting ``data`` as the only file."""
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            home=Path(tmp, "home"), sources=Path(tmp, "landing"), now=dt.datetime(2026, 4, 1, 2)
-        )
+        settings = Settings(home=Path(tmp, "home"), sources=Path(tmp, "landing"), now=CLOCK)
         path = settings.sources / source / relative
         path.parent.mkdir(parents=True)
         path.write_bytes(data)
@@ -347,6 +349,7 @@ KPI_DEFECTS = [
     ("bad_date", cells(period=st.sampled_from(["2026-3", "202613", "202600", "2026031", "March"]))),
     ("bad_timestamp", cells(updated_at=BAD_TIMESTAMPS)),
     ("bad_number", cells(kpi_score=BAD_NUMBERS)),
+    ("out_of_range", cells(updated_at=OUT_OF_RANGE_TIMES)),  # outside 2000-01-01 .. the clock plus a day
     ("out_of_range", cells(kpi_score=st.one_of(st.decimals(Decimal("120.01"), 10_000, places=2), st.decimals(-100, Decimal("-0.01"), places=2)).map(str))),
 ]  # fmt: skip
 
