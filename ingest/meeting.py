@@ -12,6 +12,10 @@ import re
 from ingest.files import Feed, shanghai_ts
 from ingest.schema import sql_set
 
+# what DuckDB's JSON reader takes beyond RFC 8259 (trailing commas, NaN/Infinity): a line that
+# may hold one is checked again by the strict parser (``ingest.store.strict_json_object``)
+LENIENT = r",\s*[}\]]|NaN|Infinity"
+
 
 def _text(field: str) -> str:
     return f"nullif({_string(field)}, '')"
@@ -59,6 +63,7 @@ def _feed(
               FROM (SELECT *, {extracted}
                     FROM (SELECT *, json_extract(doc, [{paths}]) AS j
                           FROM (SELECT *, CASE WHEN (CASE WHEN json_valid(raw) THEN json_type(raw) END) = 'OBJECT'
+                                                    AND (NOT regexp_matches(raw, '{LENIENT}') OR strict_json_object(raw))
                                                THEN raw END AS doc
                                 FROM records))))
         """,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import shutil
 
 import duckdb
@@ -240,3 +241,20 @@ def test_learning_rows_of_unknown_phones_are_stored_and_phones_appear_only_in_ra
     glob = settings.home / "events" / "*" / "*" / "*.parquet"
     typed = duckdb.sql(f"SELECT * EXCLUDE (raw) FROM read_parquet('{glob}', union_by_name=true)")
     assert not [row for row in typed.fetchall() if phone in str(row)]
+
+
+def test_json_that_only_a_lenient_reader_takes_is_bad_json(settings):
+    """Trailing commas and NaN are not JSON (RFC 8259): DuckDB's reader takes them, the spec does not.
+    A comma-brace inside a string value is fine."""
+    good = json.dumps(meeting_record("MT1", title="会议,}纪要"), ensure_ascii=False)
+    trailing = json.dumps(meeting_record("MT2"))[:-1] + ", }"
+    in_list = json.dumps(meeting_record("MT3")).replace('"SG2"]', '"SG2",]')
+    nan = json.dumps(meeting_record("MT4"), ensure_ascii=False).replace('"title": "支委会"', '"title": NaN')
+    write_jsonl(settings, "meeting/meetings/a.jsonl", [good, trailing, in_list, nan])
+    ingest_source(settings, "meeting")
+    assert [e["meeting_id"] for e in events(settings, "meeting", "meeting")] == ["MT1"]
+    assert [(q["source_position"], q["reason"]) for q in quarantine(settings, "meeting")] == [
+        (2, "bad_json"),
+        (3, "bad_json"),
+        (4, "bad_json"),
+    ]
