@@ -119,3 +119,20 @@ def test_bad_roster_rows_are_quarantined(settings):
     summary = ingest_source(settings, "roster")
     assert summary.quarantined == {"bad_enum": 1}
     assert summary.events_added == {"member": 1, "snapshot": 1}
+
+
+def test_a_person_listed_twice_in_one_snapshot_takes_the_later_line(settings):
+    """One row per person is the snapshot's contract; a person listed twice is two versions of one
+    record tied on their time (the snapshot date), so the later line wins (sources.md) and the
+    earlier line's attributes (here its phone) are not the person's that day. Nothing else is lost."""
+    write_lines(settings, "roster/roster_2026-03-01.csv", [
+        ROSTER_HEADER,
+        "M1,SG1,张伟,M,13800000001,B01,B01-G1,full,2025-01-01",
+        "M2,SG2,李娜,F,13800000002,B01,,full,2025-06-01",
+        "M1,SG1,张伟,M,13800000009,B02,,full,2025-01-01",
+        "M3,SG3,王五,M,13800000003,B02,,probationary,2026-02-01",
+    ])  # fmt: skip
+    ingest_source(settings, "roster")
+    members = {e["member_id"]: e for e in events(settings, "roster", "member")}
+    assert sorted(members) == ["M1", "M2", "M3"]
+    assert (members["M1"]["branch_id"], members["M1"]["source_position"]) == ("B02", 4)
