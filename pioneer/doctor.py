@@ -22,13 +22,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from ingest.schema import ENTITIES
+from pioneer import home as home_layout
 
 
 @dataclass
@@ -101,12 +101,9 @@ def _sql(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def orphan_batches(home: Path, repair: bool) -> list[Finding]:
-    batches = home / "events" / "_batches"
+def orphans(home: Path, repair: bool) -> list[Finding]:
     findings = []
-    for started in sorted(batches.glob("*.started")):
-        if started.with_suffix(".json").exists():
-            continue
+    for started in home_layout.orphan_batches(home):
         finding = Finding("every batch has its summary", f"batch {started.stem} never finished")
         if repair:
             started.unlink()
@@ -142,19 +139,11 @@ def publications(home: Path, repair: bool) -> list[Finding]:
 
 
 def staging(home: Path, repair: bool) -> list[Finding]:
-    from exports.hr import staging_dir
-
-    left = [*home.glob(".source-gate-*"), *home.glob("build/*"), *staging_dir(home).glob("*")]
-    left += [
-        p
-        for pattern in ("events/*/.*.tmp", "events/*/*/.*.tmp", "quarantine/*/.*.tmp")
-        for p in home.glob(pattern)
-    ]
     findings = []
-    for path in sorted(left):
+    for path in home_layout.scratch(home):
         finding = Finding("nothing left in staging", f"{path.relative_to(home)} left by an interrupted run")
         if repair:
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            home_layout.remove(path)
             finding.repaired = "removed"
         findings.append(finding)
     return findings
@@ -163,6 +152,6 @@ def staging(home: Path, repair: bool) -> list[Finding]:
 def examine(home: Path, repair: bool = False) -> Report:
     """Check every invariant of the home (the caller holds it exclusively); ``repair`` mends."""
     report = Report()
-    for check in (duplicate_events, orphan_batches, publications, staging):
+    for check in (duplicate_events, orphans, publications, staging):
         report.findings += check(home, repair)
     return report

@@ -107,21 +107,40 @@ def crash_point(kill_at: str | None, point: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def orphan_batches(home: Path) -> list[Path]:
+    """Reservations of batches that never wrote their summary (an interrupted batch)."""
+    batches = home / "events" / "_batches"
+    return sorted(p for p in batches.glob("*.started") if not p.with_suffix(".json").exists())
+
+
+def scratch(home: Path) -> list[Path]:
+    """What only an interrupted run leaves: half-written parquet files, source-gate scratch
+    folders, a candidate warehouse, export staging."""
+    from exports.hr import staging_dir
+
+    found = [
+        p
+        for pattern in ("events/*/.*.tmp", "events/*/*/.*.tmp", "quarantine/*/.*.tmp")
+        for p in home.glob(pattern)
+    ]
+    found += [*home.glob(".source-gate-*"), *home.glob("build/*"), *staging_dir(home).glob("*")]
+    return sorted(found)
+
+
+def remove(path: Path) -> None:
+    shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
 def clear_leftovers(home: Path) -> list[str]:
-    """Remove what an interrupted run left under ``home`` (call with the home held exclusively):
-    batch reservations without a summary, source-gate scratch folders, the candidate warehouse,
-    export staging. Returns what it cleared, each as a path relative to ``home``."""
-    from exports.hr import recover_publications, staging_dir
+    """Remove what an interrupted run left under ``home`` (call with the home held exclusively),
+    after finishing or rolling back its interrupted publications: :func:`orphan_batches` and
+    :func:`scratch`. Returns what it did, one line each (paths relative to ``home``)."""
+    from exports.hr import recover_publications
 
     cleared = recover_publications(home)
-    batches = home / "events" / "_batches"
-    orphans = [p for p in batches.glob("*.started") if not p.with_suffix(".json").exists()]
-    for pattern in ("events/*/.*.tmp", "events/*/*/.*.tmp", "quarantine/*/.*.tmp"):
-        orphans += home.glob(pattern)  # a parquet file killed while it was written
-    scratch = [*home.glob(".source-gate-*"), home / "build", staging_dir(home)]
-    for path in orphans + [p for p in scratch if p.exists()]:
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
-        cleared.append(str(path.relative_to(home)))
+    for path in orphan_batches(home) + scratch(home):
+        remove(path)
+        cleared.append(f"removed {path.relative_to(home)}")
     for line in cleared:
-        log.warning("cleared after an interrupted run: %s", line)
+        log.warning("after an interrupted run: %s", line)
     return cleared
