@@ -55,7 +55,7 @@ def writer(settings: Settings, source: str | None = None) -> Iterator[None]:
 
 
 def broken_rules(verdicts: list[dict]) -> str:
-    """The failed expectations of gate verdicts in one line: ``suite: rule (n rows)``."""
+    """The failed expectations of gate verdicts in one line: ``suite: rule (n unexpected)``."""
     return "; ".join(
         f"{v['suite']}: {f['rule'] or f['expectation']}"
         + (f" ({f['unexpected_count']} unexpected)" if f["unexpected_count"] is not None else "")
