@@ -60,7 +60,10 @@ def demo_data(
     months: Annotated[int, typer.Option(min=1, max=60, help="Complete months of activity.")] = 13,
     end: Annotated[
         str | None,
-        typer.Option(help="YYYY-MM; activity ends with the month before it (default: this month)."),
+        typer.Option(
+            help="YYYY-MM; activity ends with the month before it (default: this month from its 5th "
+            "day on, else the month before: every extract complete and none from the future)."
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 1,
 ) -> None:

@@ -83,15 +83,15 @@ EXPORT_DAYS = 7  # a learning export covers a week, plus the previous export's l
 def generate(out: Path, members: int = 511, months: int = 13, end: str | None = None, seed: int = 1) -> dict:
     """Write the landing directory of a demo organisation under ``out`` and return its counts.
 
-    Activity covers the ``months`` complete months before ``end`` (``YYYY-MM``, default: the
-    current month in Asia/Shanghai); the roster starts the day before the first of them.
+    Activity covers the ``months`` complete months before ``end`` (``YYYY-MM``, default:
+    :func:`default_end`); the roster starts the day before the first of them.
     """
     if members < 20 or months < 1:
         raise ValueError("members must be at least 20 and months at least 1")
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty: the demo organisation needs a fresh directory")
-    end = end or dt.datetime.now(SHANGHAI).strftime("%Y-%m")
+    end = end or default_end(dt.datetime.now(SHANGHAI))
     org = Organisation.build(random.Random(seed), members, activity_months(end, months))
     counts, malformed = org.counts(), 0
     for written in (
@@ -104,6 +104,15 @@ def generate(out: Path, members: int = 511, months: int = 13, end: str | None = 
         malformed += written.pop("malformed", 0)
         counts |= written
     return counts | {"malformed": malformed}
+
+
+def default_end(now: dt.datetime) -> str:
+    """The latest ``end`` whose extracts are all stamped before ``now``: this month from its
+    extract cut-off (day 5, ``Organisation.extract_cutoff``) on, else the month before, so that a
+    run with the real clock never meets a record from the future (which ingest quarantines)."""
+    this_month = now.date().replace(day=1)
+    cutoff = dt.datetime.combine(this_month + 4 * DAY, dt.time(), SHANGHAI)
+    return f"{this_month:%Y-%m}" if now >= cutoff else f"{this_month - DAY:%Y-%m}"
 
 
 def activity_months(end: str, months: int) -> list[dt.date]:

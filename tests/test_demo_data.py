@@ -465,3 +465,16 @@ def test_refuses_a_non_empty_directory(tmp_path):
     (tmp_path / "old.csv").write_text("x")
     with pytest.raises(FileExistsError):
         generate(tmp_path)
+
+
+def test_the_default_end_never_stamps_a_record_after_the_real_clock():
+    """Before day 5 (the extract cut-off) the month's extracts are not complete yet: the default
+    end is the month before, so `make run` with the real clock meets no record from the future."""
+    import datetime as dt
+
+    from pioneer.demo import SHANGHAI, default_end
+
+    assert default_end(dt.datetime(2026, 12, 2, 8, 0, tzinfo=SHANGHAI)) == "2026-11"
+    assert default_end(dt.datetime(2026, 12, 4, 23, 59, tzinfo=SHANGHAI)) == "2026-11"
+    assert default_end(dt.datetime(2026, 12, 5, 0, 0, tzinfo=SHANGHAI)) == "2026-12"
+    assert default_end(dt.datetime(2027, 1, 1, 0, 0, tzinfo=SHANGHAI)) == "2026-12"
