@@ -455,9 +455,11 @@ def test_counts_scale_with_members(tmp_path):
     assert counts["courses"] == 98 and counts["lecturers"] == 59
 
 
-def test_default_end_is_the_current_shanghai_month(tmp_path):
+def test_default_end_is_the_latest_month_whose_extracts_are_complete(tmp_path):
+    from pioneer.demo import SHANGHAI, default_end
+
     generate(tmp_path / "now", members=20, months=1)
-    previous = activity_months(dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m"), 1)[0]
+    previous = activity_months(default_end(dt.datetime.now(SHANGHAI)), 1)[0]
     assert [p.name for p in (tmp_path / "now" / "performance").iterdir()] == [f"kpi_{previous:%Y%m}.csv"]
 
 
@@ -470,8 +472,6 @@ def test_refuses_a_non_empty_directory(tmp_path):
 def test_the_default_end_never_stamps_a_record_after_the_real_clock():
     """Before day 5 (the extract cut-off) the month's extracts are not complete yet: the default
     end is the month before, so `make run` with the real clock meets no record from the future."""
-    import datetime as dt
-
     from pioneer.demo import SHANGHAI, default_end
 
     assert default_end(dt.datetime(2026, 12, 2, 8, 0, tzinfo=SHANGHAI)) == "2026-11"
