@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from expectations.gates import MAX_OFFENDING_ROWS, Failure, GateResult, load_suite, validate_frame
-from ingest.schema import ENTITIES, ENUMS, FUTURE_SLACK, TIME_MIN
+from ingest.schema import ENTITIES, ENUMS, FUTURE_SLACK, TIME_MIN, sql_text
 from pioneer.config import Settings
 
 RECENT_FILES = 10  # files of the same feed that make its "usual" volume
@@ -52,7 +52,7 @@ def delivery_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now: 
             select regexp_replace(file_name, '[0-9]+', '#', 'g') as feed, file_name, rows, recorded_at,
                    row_number() over (partition by regexp_replace(file_name, '[0-9]+', '#', 'g')
                                       order by recorded_at desc, file_name desc) as recency
-            from read_parquet('{home}/events/_files/*.parquet', union_by_name=true) where source = ?
+            from read_parquet({sql_text(f"{home}/events/_files/*.parquet")}, union_by_name=true) where source = ?
         ),
         current_files as (select * from files where recorded_at = ?),
         recent as (
@@ -81,12 +81,12 @@ def quarantine_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now
         f"""
         with delivered as (
             select entity, sum(rows)::bigint as rows
-            from read_parquet('{home}/events/_files/*.parquet', union_by_name=true)
+            from read_parquet({sql_text(f"{home}/events/_files/*.parquet")}, union_by_name=true)
             where source = ? and recorded_at = ? group by entity
         ),
         quarantined as (
             select entity, count(*) as quarantined
-            from read_parquet('{home}/quarantine/{source}/*.parquet') where recorded_at = ? group by entity
+            from read_parquet({sql_text(f"{home}/quarantine/{source}/*.parquet")}) where recorded_at = ? group by entity
         )
         select ? as source, d.entity, d.rows, coalesce(q.quarantined, 0) as quarantined,
                coalesce(q.quarantined, 0) / greatest(d.rows, 1) as quarantine_rate
@@ -100,7 +100,7 @@ def quarantine_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now
 def _events_sql(home: Path, source: str, entity: str) -> str:
     """The events one run (``recorded_at = ?``) added to an entity; typed columns only."""
     return (
-        f"select * exclude (raw) from read_parquet('{home}/events/{source}/{entity}/*.parquet', "
+        f"select * exclude (raw) from read_parquet({sql_text(f'{home}/events/{source}/{entity}/*.parquet')}, "
         "union_by_name=true) where recorded_at = ?"
     )
 

@@ -30,7 +30,7 @@ import pandas as pd
 from expectations.gates import GateResult, validate_frame
 from expectations.marts import grade_coefficients, spec_grades
 from pioneer.config import Settings
-from pioneer.home import crash_point
+from pioneer.home import crash_point, share
 
 COLUMNS = [
     "employee_no",
@@ -284,10 +284,13 @@ def _publish_month(
     (staging / f"{name}.manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     target = hr_dir(home) / period
     target.mkdir(parents=True, exist_ok=True)
+    for folder in (home / "exports", hr_dir(home), target):  # HR's pickup reads these, nothing else
+        share(folder, settings.export_group, 0o750)
     for suffix in (".csv", ".manifest.json"):  # the manifest last: a version exists once it does
         destination = target / f"{name}{suffix}"
         if destination.exists():
             raise FileExistsError(f"refusing to rewrite published {destination}")
+        share(staging / f"{name}{suffix}", settings.export_group, 0o640)
         os.replace(staging / f"{name}{suffix}", destination)
         crash_point(settings.kill_at, "export:csv" if suffix == ".csv" else "export:month")
     staging.rmdir()

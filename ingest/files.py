@@ -17,7 +17,9 @@ import csv
 import datetime as dt
 import gc
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -102,10 +104,13 @@ def new_files(
     loaded = store.loaded_files(source)
     seen = loaded if per_name else {sha for sha, _ in loaded}
     paths = sorted(source_dir.glob(pattern), key=lambda p: str(p.relative_to(source_dir)).encode())
+    refused = [f"{path} ({kind})" for path in paths if (kind := not_a_landing_file(source_dir, path))]
+    if refused:
+        raise IngestError(f"only regular files are read from the landing zone; refused: {', '.join(refused)}")
     files, skipped = [], 0
     for path in paths:
         name = str(path.relative_to(source_dir))
-        data = path.read_bytes()
+        data = read_landing_file(path)
         sha = hashlib.sha256(data).hexdigest()
         identity = (sha, name) if per_name else sha
         if identity in seen:
@@ -115,6 +120,42 @@ def new_files(
         decode(path, data)  # an undecodable file fails its source before anything is written
         files.append(SourceFile(path, name, sha, len(data)))
     return files, skipped
+
+
+def not_a_landing_file(source_dir: Path, path: Path) -> str | None:
+    """Why ``path`` (under ``source_dir``) is not read: a symlink on the way (it could lead out of
+    the landing zone) or not a regular file (a FIFO would block the run, a device or socket is
+    no extract); None for a regular file reached without a symlink."""
+    if source_dir.is_symlink():
+        return f"under the symlink {source_dir}"
+    for part in [*reversed(path.relative_to(source_dir).parents[:-1]), path.relative_to(source_dir)]:
+        if (source_dir / part).is_symlink():
+            return "a symlink" if part == path.relative_to(source_dir) else f"under the symlink {part}"
+    kind = stat.S_IFMT(path.lstat().st_mode)
+    if kind != stat.S_IFREG:
+        return _KINDS.get(kind, "not a regular file")
+    return None
+
+
+_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+}
+
+
+def read_landing_file(path: Path) -> bytes:
+    """The bytes of a landing file, opened without following a symlink and without blocking, and
+    refused unless it is still a regular file once open (it may have been swapped since listed)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        raise IngestError(f"{path}: cannot open ({e.strerror}); only regular files are read") from None
+    with os.fdopen(fd, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IngestError(f"{path}: not a regular file; only regular files are read")
+        return stream.read()
 
 
 def chunks(files: list[SourceFile]) -> Iterator[list[SourceFile]]:
@@ -128,7 +169,7 @@ def chunks(files: list[SourceFile]) -> Iterator[list[SourceFile]]:
         groups[-1].append(f)
         size += f.size
     for group in groups:
-        yield [replace(f, text=decode(f.path, f.path.read_bytes())) for f in group]
+        yield [replace(f, text=decode(f.path, read_landing_file(f.path))) for f in group]
 
 
 def person_key_sql(phone: str, key: str) -> str:

@@ -32,7 +32,7 @@ from ingest.files import (
     quarantine_rejects,
     records_read,
 )
-from ingest.schema import sql_set
+from ingest.schema import sql_set, sql_text
 from ingest.store import EventStore
 
 DATE = "TRY_CAST(TRY_STRPTIME({}, ['%Y-%m-%d', '%Y/%m/%d']) AS DATE)"
@@ -185,7 +185,7 @@ def _derive(
             SELECT x.snapshot_date, e.*
             FROM (SELECT prev_date AS snapshot_date FROM targets WHERE NOT prev_is_new
                   UNION SELECT snapshot_date FROM targets WHERE NOT is_new) x
-            JOIN read_parquet('{store.entity_glob("roster", feed.entity)}') e ON e.effective_date <= x.snapshot_date
+            JOIN read_parquet({sql_text(store.entity_glob("roster", feed.entity))}) e ON e.effective_date <= x.snapshot_date
             QUALIFY row_number() OVER (PARTITION BY x.snapshot_date, e.{key}
                                        ORDER BY e.effective_date DESC, e.recorded_at DESC, e.batch_id DESC) = 1)
         WHERE present;

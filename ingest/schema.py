@@ -193,6 +193,12 @@ ENUMS: dict[tuple[str, str, str], tuple[str, ...]] = {
 }
 
 
+def sql_text(value: object) -> str:
+    """``value`` (a path, a glob, a name) as a SQL string literal, quotes doubled: for the few
+    statements that take no bound parameter (COPY ... TO, views); elsewhere pass ``?``."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def sql_set(source: str, entity: str, column: str) -> str:
     """An enumeration as a SQL list literal, e.g. ``('online', 'onsite')``."""
     return "(" + ", ".join(f"'{v}'" for v in ENUMS[(source, entity, column)]) + ")"

@@ -24,14 +24,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.schema import ENTITIES, FILES_LEDGER, QUARANTINE, SOURCES, WATERMARKS, entity_schema
+from ingest.schema import ENTITIES, FILES_LEDGER, QUARANTINE, SOURCES, WATERMARKS, entity_schema, sql_text
 from pioneer.config import SHANGHAI
 
 Relation = pa.Table | duckdb.DuckDBPyRelation
-
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def shanghai_local(now: dt.datetime) -> dt.datetime:
@@ -107,7 +103,7 @@ class EventStore:
         while True:
             batch_id = f"{stamp}-{source}-{n:03d}"
             try:
-                fd = os.open(self.events_dir / "_batches" / f"{batch_id}.started", os.O_CREAT | os.O_EXCL)
+                fd = os.open(self.events_dir / "_batches" / f"{batch_id}.started", os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
                 n += 1
                 continue
@@ -146,7 +142,7 @@ class EventStore:
             "SELECT count(*), count(DISTINCT hash(event_id)), min(record_time), max(record_time),"
             " count(*) - count(record_time) FROM batch"
         ).fetchone()
-        stored = f"read_parquet({_sql_text(self.entity_glob(source, entity))})"
+        stored = f"read_parquet({sql_text(self.entity_glob(source, entity))})"
         if ids_cover_record_time and rows and not untimed:
             stored = f"(SELECT event_id FROM {stored} WHERE record_time BETWEEN TIMESTAMP '{first}' AND TIMESTAMP '{last}')"
         first_of_each = (
@@ -167,7 +163,7 @@ class EventStore:
         """Append rejected rows (columns of ``QUARANTINE``), leaving out rows already quarantined
         for the same entity, file, position and reason. Returns how many were new."""
         columns = ", ".join(f'b."{f.name}"' for f in QUARANTINE)
-        glob = _sql_text(str(self.quarantine_dir / source / "*.parquet"))
+        glob = sql_text(str(self.quarantine_dir / source / "*.parquet"))
         self._stage(rows)
         added = self._copy_new(
             f"""SELECT DISTINCT ON (b.entity, b.source_file, b.source_position, b.reason) {columns}
@@ -191,7 +187,7 @@ class EventStore:
         """Write ``query`` to ``path`` (atomic); no file when it has no rows."""
         tmp = path.with_name(f".{path.name}.tmp")
         written = self.db.execute(
-            f"COPY ({query}) TO {_sql_text(str(tmp))} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
+            f"COPY ({query}) TO {sql_text(str(tmp))} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
         ).fetchone()[0]
         if written:
             os.rename(tmp, path)
@@ -204,7 +200,7 @@ class EventStore:
     def loaded_files(self, source: str) -> set[tuple[str, str]]:
         """``(sha256, file_name)`` of every file of ``source`` already loaded."""
         rows = self.db.execute(
-            f"SELECT sha256, file_name FROM read_parquet({_sql_text(str(self.events_dir / '_files' / '*.parquet'))}) "
+            f"SELECT sha256, file_name FROM read_parquet({sql_text(str(self.events_dir / '_files' / '*.parquet'))}) "
             "WHERE source = ?",
             [source],
         ).fetchall()
@@ -238,7 +234,7 @@ class EventStore:
     def get_watermark(self, source: str, entity: str) -> str | None:
         """The last watermark put for ``(source, entity)``, or None before the first one."""
         row = self.db.execute(
-            f"SELECT watermark FROM read_parquet({_sql_text(str(self.events_dir / '_watermarks' / '*.parquet'))}) "
+            f"SELECT watermark FROM read_parquet({sql_text(str(self.events_dir / '_watermarks' / '*.parquet'))}) "
             "WHERE source = ? AND entity = ? ORDER BY recorded_at DESC, length(batch_id) DESC, batch_id DESC LIMIT 1",
             [source, entity],
         ).fetchall()

@@ -7,6 +7,7 @@ Exit status: 0 done; 2 bad usage or configuration; 3 a validation gate failed
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -16,6 +17,7 @@ import typer
 from pydantic import ValidationError
 
 from pioneer.config import Settings
+from pioneer.home import PRIVATE_UMASK
 
 app = typer.Typer(
     help="Pioneer Index (先锋指数) pipeline: ingest → dbt → validate → publish.",
@@ -242,7 +244,7 @@ def doctor(
         fail(EXIT_USAGE, f"no pipeline home at {settings.home}")
     try:
         with home_lock(settings.home, "doctor"):
-            report = examine(settings.home, repair)
+            report = examine(settings, repair)
     except HomeInUse as exc:
         fail(EXIT_USAGE, f"{exc}; try again when it has finished")
     for finding in report.findings:
@@ -342,6 +344,7 @@ def _is_month(value: str) -> bool:
 
 def main() -> None:
     """Console entry point: any unexpected error becomes one line and exit 1, not a traceback."""
+    os.umask(PRIVATE_UMASK)  # what pioneer writes is private whatever the umask (README, "Security")
     try:
         app()
     except Exception as exc:

@@ -80,6 +80,26 @@ class Settings(BaseSettings):
         "3GB", description="Memory limit of the dbt build's DuckDB (spills past it)."
     )
     dbt_target: str = Field("duckdb", description="dbt target: duckdb (default) or postgres.")
+    export_group: str | None = Field(
+        None,
+        description="Group that may read the published HR exports (files 0640, folders 0750); "
+        "unset: the exports are private like the rest of the home.",
+    )
+    warehouse_group: str | None = Field(
+        None, description="Group that may open the published warehouse read-only (0640; analysts)."
+    )
+
+    @field_validator("export_group", "warehouse_group")
+    @classmethod
+    def _known_group(cls, group: str | None) -> str | None:
+        if group:
+            import grp
+
+            try:
+                grp.getgrnam(group)
+            except KeyError:
+                raise ValueError(f"no such group: {group}") from None
+        return group or None
 
     @field_validator("home", "sources")
     @classmethod

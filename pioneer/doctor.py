@@ -15,6 +15,9 @@ Invariants:
   an interrupted publication, finished or rolled back (``exports.hr.recover_publications``); a
   manifest whose sha256 differs from its CSV, or without its CSV, cannot be mended here.
 - **nothing left in staging**: gate scratch folders, a candidate warehouse, export staging.
+- **nothing is readable beyond its readers**: no file or folder is wider than the home's modes
+  (``pioneer.home``: private, except the exports and warehouse shared with a configured group);
+  repair narrows the mode.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.schema import ENTITIES
+from ingest.schema import ENTITIES, sql_text
 from pioneer import home as home_layout
 
 
@@ -62,7 +65,7 @@ def duplicate_events(home: Path, repair: bool) -> list[Finding]:
         con.execute("create or replace temp table seen (event_id varchar primary key)")
         twice, mended = 0, []
         for path in files:
-            events = f"read_parquet('{_sql(path)}')"
+            events = f"read_parquet({sql_text(path)})"
             rows, new = con.execute(
                 f"select (select count(*) from {events}), count(distinct event_id) "
                 f"from {events} anti join seen using (event_id)"
@@ -76,7 +79,7 @@ def duplicate_events(home: Path, repair: bool) -> list[Finding]:
                         f"""copy (select * from {events} anti join seen using (event_id)
                                   qualify row_number() over (partition by event_id
                                                              order by source_file, source_position) = 1)
-                            to '{_sql(tmp)}' (format parquet, compression zstd)"""
+                            to {sql_text(tmp)} (format parquet, compression zstd)"""
                     )
                     kept.mkdir(parents=True, exist_ok=True)
                     os.replace(path, kept / path.name)
@@ -95,10 +98,6 @@ def duplicate_events(home: Path, repair: bool) -> list[Finding]:
                 )
             findings.append(finding)
     return findings
-
-
-def _sql(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def orphans(home: Path, repair: bool) -> list[Finding]:
@@ -149,9 +148,24 @@ def staging(home: Path, repair: bool) -> list[Finding]:
     return findings
 
 
-def examine(home: Path, repair: bool = False) -> Report:
+def modes(settings, repair: bool) -> list[Finding]:
+    findings = []
+    for path, mode, allowed in home_layout.wider_modes(settings):
+        where = "the home" if path == settings.home else path.relative_to(settings.home)
+        finding = Finding(
+            "nothing is readable beyond its readers", f"{where} is {mode:04o}, wider than {allowed:04o}"
+        )
+        if repair:
+            os.chmod(path, mode & allowed)
+            finding.repaired = f"now {mode & allowed:04o}"
+        findings.append(finding)
+    return findings
+
+
+def examine(settings, repair: bool = False) -> Report:
     """Check every invariant of the home (the caller holds it exclusively); ``repair`` mends."""
     report = Report()
     for check in (duplicate_events, orphans, publications, staging):
-        report.findings += check(home, repair)
+        report.findings += check(settings.home, repair)
+    report.findings += modes(settings, repair)
     return report

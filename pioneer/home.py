@@ -13,6 +13,12 @@ since T". After a crash, the next writer clears what the interrupted run left
 (:func:`clear_leftovers`): reservations of batches that never finished, source-gate scratch
 folders, a stale candidate warehouse, export staging folders (after finishing or rolling back an
 interrupted publication, ``exports.hr.recover_publications``).
+
+A home is private whatever the umask: a writer works under umask 077 (folders 0700, files 0600),
+and only what is meant to be picked up is shared, with a configured group (:func:`share`):
+the published HR exports (``export_group``: files 0640, their folders 0750) and the published
+warehouse (``warehouse_group``: 0640). The home itself is then 0711 (others may pass through to
+those paths, not list anything); else 0700. :func:`wider_modes` lists what breaks that.
 """
 
 from __future__ import annotations
@@ -68,6 +74,60 @@ def _write_holder(fd: int, run: str) -> None:
     os.ftruncate(fd, 0)
     since = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
     os.pwrite(fd, json.dumps({"run": run, "pid": os.getpid(), "since": since}).encode(), 0)
+
+
+PRIVATE_UMASK = 0o077
+
+
+def home_mode(settings) -> int:
+    return 0o711 if settings.export_group or settings.warehouse_group else 0o700
+
+
+def make_private(settings) -> None:
+    """Everything this process creates from now on is private (umask 077); the home exists with
+    :func:`home_mode`."""
+    os.umask(PRIVATE_UMASK)
+    settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(settings.home, home_mode(settings))
+
+
+def share(path: Path, group: str | None, mode: int) -> None:
+    """Give ``path`` to ``group`` with ``mode`` (e.g. 0640); without a group it stays private."""
+    if group:
+        import grp
+
+        os.chown(path, -1, grp.getgrnam(group).gr_gid)
+        os.chmod(path, mode)
+
+
+def allowed_mode(settings, path: Path) -> int:
+    """The widest mode ``path`` under the home may have (see the module doc)."""
+    home = settings.home
+    if path == home:
+        return home_mode(settings)
+    relative = path.relative_to(home).parts
+    if relative == ("warehouse.duckdb",) and settings.warehouse_group:
+        return 0o640
+    if settings.export_group and relative[:2] in (("exports",), ("exports", "hr")):
+        if path.is_dir() and len(relative) <= 3:  # exports, exports/hr, exports/hr/<period>
+            return 0o750
+        if len(relative) == 4 and relative[1] == "hr":  # exports/hr/<period>/<file>
+            return 0o640
+    return 0o700 if path.is_dir() else 0o600
+
+
+def wider_modes(settings) -> list[tuple[Path, int, int]]:
+    """``(path, mode, allowed)`` of every file or folder under the home wider than allowed."""
+    paths = [settings.home]
+    for folder, dirs, files in os.walk(settings.home):
+        paths += [Path(folder) / name for name in dirs + files]
+    wider = []
+    for path in paths:
+        if not path.is_symlink():
+            mode, allowed = path.stat().st_mode & 0o777, allowed_mode(settings, path)
+            if mode & ~allowed:
+                wider.append((path, mode, allowed))
+    return wider
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ import duckdb
 import psycopg2
 import pyarrow as pa
 
-from ingest.schema import ENTITIES, entity_schema
+from ingest.schema import ENTITIES, entity_schema, sql_text
 
 PG_TYPES = {
     pa.string(): "text",
@@ -48,7 +48,7 @@ def _csv_select(schema: pa.Schema, path: Path) -> str:
             )
         else:
             columns.append(name)
-    return f"select {', '.join(columns)} from read_parquet('{path}')"
+    return f"select {', '.join(columns)} from read_parquet({sql_text(path)})"
 
 
 def mirror_events(home: Path, dsn: str, schema_name: str = "events") -> dict[str, int]:
@@ -74,7 +74,9 @@ def mirror_events(home: Path, dsn: str, schema_name: str = "events") -> dict[str
                 if key in done:
                     continue
                 csv_path = Path(tmp) / "batch.csv"
-                duck.execute(f"copy ({_csv_select(schema, path)}) to '{csv_path}' (format csv, header false)")
+                duck.execute(
+                    f"copy ({_csv_select(schema, path)}) to {sql_text(csv_path)} (format csv, header false)"
+                )
                 with csv_path.open() as stream:
                     cur.copy_expert(f"copy {table} from stdin with (format csv)", stream)
                 rows = cur.rowcount

@@ -20,7 +20,7 @@ from exports.hr import publish_due_exports
 from ingest.run import SourceSummary, ingest_source
 from ingest.schema import SOURCES
 from pioneer.config import Settings
-from pioneer.home import clear_leftovers, crash_point, home_lock
+from pioneer.home import clear_leftovers, crash_point, home_lock, make_private
 from pioneer.runs import RunSummary, check_clock, record_run
 from pioneer.transform import build, candidate_path, publish, warehouse_path
 
@@ -47,6 +47,7 @@ def writer(settings: Settings, source: str | None = None) -> Iterator[None]:
     beside the other sources'), refuse a clock wound back, and, when the home is held
     exclusively, clear what an interrupted run left. ``pioneer run`` holds it for the whole run;
     each writing Airflow task for its own stage."""
+    make_private(settings)
     with home_lock(settings.home, run_name(settings), source, settings.lock_wait_seconds):
         check_clock(settings)
         if source is None:

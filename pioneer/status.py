@@ -18,7 +18,7 @@ from pioneer.transform import warehouse_path
 
 
 def _count_rows(con: duckdb.DuckDBPyConnection, pattern: str) -> int:
-    return con.execute(f"select count(*) from read_parquet('{pattern}', union_by_name=true)").fetchone()[0]
+    return con.execute("select count(*) from read_parquet(?, union_by_name=true)", [pattern]).fetchone()[0]
 
 
 def home_status(settings: Settings) -> dict:
@@ -35,7 +35,8 @@ def home_status(settings: Settings) -> dict:
     for source in SOURCES:
         if list((home / "quarantine" / source).glob("*.parquet")):
             rows = con.execute(
-                f"select reason, count(*) from read_parquet('{home}/quarantine/{source}/*.parquet') group by reason"
+                "select reason, count(*) from read_parquet(?) group by reason",
+                [str(home / "quarantine" / source / "*.parquet")],
             ).fetchall()
             for reason, n in rows:
                 by_source[source] += n

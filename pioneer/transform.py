@@ -118,7 +118,11 @@ def build(settings: Settings, full_refresh: bool = False) -> TransformSummary:
 
 
 def publish(settings: Settings) -> Path:
-    """Replace the published warehouse with the candidate in one atomic rename."""
+    """Replace the published warehouse with the candidate in one atomic rename (shared with the
+    analysts' ``warehouse_group`` first, when one is configured)."""
+    from pioneer.home import share
+
+    share(candidate_path(settings), settings.warehouse_group, 0o640)
     os.replace(candidate_path(settings), warehouse_path(settings))
     return warehouse_path(settings)
 

@@ -1,8 +1,10 @@
 {#-
   On DuckDB, expose every event-store source as a view `events.<identifier>` over its parquet files
-  (the same read_parquet the models use through the sources' external_location). dbt's unit tests
-  read a source's columns from the catalog, and analysts can query the events too. On PostgreSQL
-  the loader fills real tables in schema `events`: nothing to do.
+  (the same read_parquet the models use through the sources' external_location) for the length of
+  one dbt invocation: dbt's unit tests read a source's columns from the catalog. The views reach
+  the raw payloads (phones in clear), so `drop_event_views` removes them when the invocation ends
+  (on-run-end): the warehouse that analysts are given holds none (README, "Security"). On
+  PostgreSQL the loader fills real tables in schema `events`: nothing to do.
 -#}
 {% macro register_event_views() %}
     {%- if target.type != 'duckdb' or not execute -%}
@@ -17,4 +19,11 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(statements | join(';\n')) }}
+{% endmacro %}
+
+{% macro drop_event_views() %}
+    {%- if target.type != 'duckdb' or not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {{ return('drop schema if exists events cascade') }}
 {% endmacro %}
