@@ -261,3 +261,23 @@ WATERMARKS = pa.schema(
 def entity_schema(source: str, entity: str) -> pa.Schema:
     """Envelope + typed columns of one entity."""
     return pa.schema(ENVELOPE + ENTITIES[(source, entity)])
+
+
+def duckdb_type(arrow_type: pa.DataType) -> str:
+    """The DuckDB type that stores ``arrow_type`` in the event store's parquet files."""
+    if pa.types.is_list(arrow_type):
+        return duckdb_type(arrow_type.value_type) + "[]"
+    if pa.types.is_decimal(arrow_type):
+        return f"DECIMAL({arrow_type.precision}, {arrow_type.scale})"
+    simple = {
+        pa.string(): "VARCHAR", pa.timestamp("us"): "TIMESTAMP", pa.date32(): "DATE", pa.bool_(): "BOOLEAN",
+        pa.int64(): "BIGINT", pa.int32(): "INTEGER", pa.float64(): "DOUBLE",
+    }  # fmt: skip
+    return simple[arrow_type]
+
+
+def typed_columns(schema: pa.Schema, alias: str = "b") -> str:
+    """SQL select list of ``schema``'s columns from ``alias``, each cast to its declared type:
+    what the store writes is typed exactly as declared (a value that does not convert is an ingest
+    defect and fails the write before anything is stored)."""
+    return ", ".join(f'CAST({alias}."{f.name}" AS {duckdb_type(f.type)}) AS "{f.name}"' for f in schema)

@@ -24,7 +24,16 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.schema import ENTITIES, FILES_LEDGER, QUARANTINE, SOURCES, WATERMARKS, entity_schema, sql_text
+from ingest.schema import (
+    ENTITIES,
+    FILES_LEDGER,
+    QUARANTINE,
+    SOURCES,
+    WATERMARKS,
+    entity_schema,
+    sql_text,
+    typed_columns,
+)
 from pioneer.config import SHANGHAI
 
 Relation = pa.Table | duckdb.DuckDBPyRelation
@@ -103,7 +112,9 @@ class EventStore:
         while True:
             batch_id = f"{stamp}-{source}-{n:03d}"
             try:
-                fd = os.open(self.events_dir / "_batches" / f"{batch_id}.started", os.O_CREAT | os.O_EXCL, 0o600)
+                fd = os.open(
+                    self.events_dir / "_batches" / f"{batch_id}.started", os.O_CREAT | os.O_EXCL, 0o600
+                )
             except FileExistsError:
                 n += 1
                 continue
@@ -135,7 +146,7 @@ class EventStore:
         row-group statistics skip the rest): a batch of new days reads almost no stored ids,
         where reading every stored id made each batch slower and larger as the store grew.
         """
-        columns = ", ".join(f'b."{f.name}"' for f in entity_schema(source, entity))
+        columns = typed_columns(entity_schema(source, entity))
         self._stage(events)
         # distinct hashes prove distinct ids; otherwise keep the first row of each id
         rows, hashes, first, last, untimed = self.db.execute(
@@ -162,7 +173,7 @@ class EventStore:
     def append_quarantine(self, source: str, rows: Relation, batch_id: str) -> int:
         """Append rejected rows (columns of ``QUARANTINE``), leaving out rows already quarantined
         for the same entity, file, position and reason. Returns how many were new."""
-        columns = ", ".join(f'b."{f.name}"' for f in QUARANTINE)
+        columns = typed_columns(QUARANTINE)
         glob = sql_text(str(self.quarantine_dir / source / "*.parquet"))
         self._stage(rows)
         added = self._copy_new(
