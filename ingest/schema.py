@@ -8,9 +8,10 @@ Layout (all files immutable once written; a file appears by atomic rename)::
     HOME/events/_watermarks/<batch_id>-<entity>.parquet live connectors' watermarks
     HOME/events/_batches/<batch_id>.started             batch id reservation (atomic create)
     HOME/events/_batches/<batch_id>.json                batch summary, written last
+    HOME/events/_holds/<stamp>-<source>-<state>-<n>.parquet held deliveries' ledger (ingest/holds.py)
     HOME/quarantine/<source>/<batch_id>.parquet         rejected rows (final reasons)
 
-``_files``, ``_watermarks`` and every ``quarantine/<source>`` also hold an ``_empty.parquet``.
+``_files``, ``_watermarks``, ``_holds`` and every ``quarantine/<source>`` also hold an ``_empty.parquet``.
 Batch ids are ``<run clock YYYYmmddTHHMMSS>-<source>-<nnn>``.
 
 ``natural_key`` per entity (parts joined by ``|``): roster/member member_id, roster/branch
@@ -257,6 +258,23 @@ WATERMARKS = pa.schema(
     ]
 )
 
+# Held deliveries (ingest/holds.py): one row per decision about one batch; the latest row of a
+# batch (recorded_at, a decision before a hold at the same instant) is its state. Batches whose
+# state is ``held`` or ``replaced`` are not read by the models, the roster derivation or the mirror.
+HOLD_STATES = ("held", "accepted", "replaced")
+HOLDS = pa.schema(
+    [
+        pa.field("batch_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("entity", pa.string(), nullable=False),  # the delivery's entity (the feed's)
+        pa.field("files", pa.list_(pa.string())),  # the batch's files (file names, or api:/sql: pages)
+        pa.field("state", pa.string(), nullable=False),  # held, accepted, replaced
+        pa.field("reason", pa.string()),  # the gate message (held), or why it was released
+        pa.field("recorded_at", pa.timestamp("us"), nullable=False),  # the clock of the decision (Shanghai)
+        pa.field("by", pa.string()),  # source gate, the operator who accepted, the replacing batches
+    ]
+)
+
 
 def entity_schema(source: str, entity: str) -> pa.Schema:
     """Envelope + typed columns of one entity."""
@@ -268,7 +286,7 @@ def duckdb_type(arrow_type: pa.DataType) -> str:
     if pa.types.is_list(arrow_type):
         return duckdb_type(arrow_type.value_type) + "[]"
     if pa.types.is_decimal(arrow_type):
-        return f"DECIMAL({arrow_type.precision}, {arrow_type.scale})"
+        return f"DECIMAL({arrow_type.precision},{arrow_type.scale})"  # as DuckDB names it
     simple = {
         pa.string(): "VARCHAR", pa.timestamp("us"): "TIMESTAMP", pa.date32(): "DATE", pa.bool_(): "BOOLEAN",
         pa.int64(): "BIGINT", pa.int32(): "INTEGER", pa.float64(): "DOUBLE",

@@ -8,6 +8,9 @@ Invariants:
   copy of every event: each later file holding a copy is moved whole to
   ``events/_duplicates/<source>/<entity>/`` (kept for audit, never read by the models) and
   replaced by its rows that are not copies. No event is deleted.
+- **every stored value has its declared type**: an older ingest stored some values untyped
+  (roster ``status_since`` as text); repair moves the events whose value does not convert to the
+  quarantine and retypes the rest (:func:`nonconforming_events`).
 - **every batch has its summary**: a reservation ``events/_batches/*.started`` without its
   summary is an interrupted batch; its events, if any, were deduplicated as every event is,
   so the reservation marker is removed.
@@ -30,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.schema import ENTITIES, sql_text
+from ingest.schema import ENTITIES, duckdb_type, entity_schema, sql_text, typed_columns
 from pioneer import home as home_layout
 
 
@@ -100,6 +103,79 @@ def duplicate_events(home: Path, repair: bool) -> list[Finding]:
     return findings
 
 
+REASON_OF_TYPE = {"DATE": "bad_date", "TIMESTAMP": "bad_timestamp", "BOOLEAN": "bad_enum"}  # else bad_number
+
+
+def nonconforming_events(home: Path, repair: bool) -> list[Finding]:
+    """Events stored with a value that does not convert to its column's declared type (an older
+    ingest stored roster ``status_since`` as text). Repair moves each such event to the quarantine
+    (the reason of its type, the stored value in the detail) and rewrites its file typed as
+    declared; the original file is kept in ``events/_nonconforming/``. The build leaves such
+    events out meanwhile (``audit.nonconforming_events``)."""
+    findings = []
+    con = duckdb.connect()
+    for (source, entity), fields in ENTITIES.items():
+        declared = {f.name: duckdb_type(f.type) for f in fields}
+        for path in _event_files(home, source, entity):
+            events = f"read_parquet({sql_text(path)})"
+            stored = dict(
+                con.execute(
+                    f"select column_name, column_type from (describe select * from {events})"
+                ).fetchall()
+            )
+            drifted = {c: t for c, t in declared.items() if c in stored and stored[c] != t}
+            if not drifted:
+                continue
+            broken = " or ".join(
+                f'("{c}" is not null and try_cast("{c}" as {t}) is null)' for c, t in drifted.items()
+            )
+            bad = con.execute(f"select count(*) from {events} where {broken}").fetchone()[0]
+            finding = Finding(
+                "every stored value has its declared type",
+                f"{path.relative_to(home)}: {', '.join(f'{c} stored as {stored[c]}' for c in drifted)}"
+                + (f"; {bad} events do not convert" if bad else ""),
+            )
+            if repair:
+                _retype(con, home, path, source, entity, drifted, broken)
+                finding.repaired = (
+                    f"{bad} events moved to quarantine, the rest retyped; original in events/_nonconforming/"
+                )
+            findings.append(finding)
+    return findings
+
+
+def _retype(
+    con, home: Path, path: Path, source: str, entity: str, drifted: dict[str, str], broken: str
+) -> None:
+    events = f"read_parquet({sql_text(path)})"
+    reason = " ".join(
+        f"""WHEN "{c}" IS NOT NULL AND try_cast("{c}" AS {t}) IS NULL THEN '{REASON_OF_TYPE.get(t, "bad_number")}'"""
+        for c, t in drifted.items()
+    )
+    detail = " || ".join(
+        f"""CASE WHEN "{c}" IS NOT NULL AND try_cast("{c}" AS {t}) IS NULL
+                 THEN '{c} ' || CAST("{c}" AS VARCHAR) || ' is no {t} (moved by pioneer doctor) ' ELSE '' END"""
+        for c, t in drifted.items()
+    )
+    quarantine = home / "quarantine" / source / f"{path.stem}-doctor.parquet"
+    rows = (
+        f"select batch_id, recorded_at, source, entity, source_file, source_position, "
+        f"CASE {reason} END AS reason, trim({detail}) AS detail, raw from {events} where {broken}"
+    )
+    tmp_q, tmp_e = quarantine.with_name(f".{quarantine.name}.tmp"), path.with_name(f".{path.name}.tmp")
+    con.execute(f"copy ({rows}) to {sql_text(tmp_q)} (format parquet, compression zstd)")
+    schema = entity_schema(source, entity)
+    con.execute(
+        f"copy (select {typed_columns(schema)} from {events} as b where not ({broken})) "
+        f"to {sql_text(tmp_e)} (format parquet, compression zstd)"
+    )
+    kept = home / "events" / "_nonconforming" / source / entity
+    kept.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp_q, quarantine)
+    os.replace(path, kept / path.name)
+    os.replace(tmp_e, path)
+
+
 def orphans(home: Path, repair: bool) -> list[Finding]:
     findings = []
     for started in home_layout.orphan_batches(home):
@@ -165,7 +241,7 @@ def modes(settings, repair: bool) -> list[Finding]:
 def examine(settings, repair: bool = False) -> Report:
     """Check every invariant of the home (the caller holds it exclusively); ``repair`` mends."""
     report = Report()
-    for check in (duplicate_events, orphans, publications, staging):
+    for check in (duplicate_events, nonconforming_events, orphans, publications, staging):
         report.findings += check(settings.home, repair)
     report.findings += modes(settings, repair)
     return report
