@@ -4,7 +4,9 @@ Every published version is POSTed once, as multipart ``file`` + ``manifest``, wi
 ``Idempotency-Key: <period>-v<N>-<sha256>`` so that a retried or repeated POST cannot be
 booked twice by HR. 429/5xx/transport errors are retried (``pioneer.http_retry``); a 4xx is
 not. Successful deliveries are appended to ``HOME/exports/deliveries.jsonl``; a version not
-yet delivered there (endpoint down, run killed) is delivered by the next run.
+yet delivered there (endpoint down, run killed) is delivered by the next run. What HR answered
+reaches an error or a log line only as ``pioneer.http_retry.remote_excerpt``: the status and a
+bounded excerpt scrubbed of the token, so an endpoint echoing the request leaks nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import httpx
 
 from exports.hr import hr_dir
 from pioneer.config import Settings
-from pioneer.http_retry import Retryable, RetryPolicy, call_with_retries
+from pioneer.http_retry import Retryable, RetryPolicy, call_with_retries, remote_excerpt
 
 TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=60.0, pool=5.0)
 
@@ -61,6 +63,7 @@ def deliver_pending(settings: Settings, policy: RetryPolicy | None = None) -> li
         key=lambda item: (item[0]["period"], item[0]["version"]),
     )
     headers = {"Authorization": f"Bearer {settings.hr_endpoint_token}"} if settings.hr_endpoint_token else {}
+    secrets = [settings.hr_endpoint_token]  # an echoing endpoint must not put it into a message
     delivered = []
     with httpx.Client(timeout=TIMEOUT, headers=headers) as client:
         for manifest, manifest_path in manifests:
@@ -77,15 +80,13 @@ def deliver_pending(settings: Settings, policy: RetryPolicy | None = None) -> li
                 response = client.post(
                     settings.hr_endpoint_url, files=files, headers={"Idempotency-Key": key}
                 )
-                Retryable.check(response)
+                Retryable.check(response, secrets)
                 if not response.is_success:
-                    raise DeliveryError(
-                        f"HR endpoint refused {key}: HTTP {response.status_code}: {response.text[:200]}"
-                    )
+                    raise DeliveryError(f"HR endpoint refused {key}: {remote_excerpt(response, secrets)}")
                 return response
 
             try:
-                response = call_with_retries(policy or RetryPolicy(), f"POST {key}", post)
+                response = call_with_retries(policy or RetryPolicy(), f"POST {key}", post, secrets)
             except RuntimeError as error:
                 raise DeliveryError(
                     f"delivery of {csv_path.name} failed; it is retried next run: {error}"

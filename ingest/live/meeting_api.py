@@ -27,7 +27,9 @@ same records for the same reason.
 Retries: ``429`` waits ``Retry-After`` seconds (capped); ``5xx``, timeouts and transport errors
 back off exponentially; both within a bounded number of attempts, after which
 :class:`MeetingApiUnavailableError` is raised. ``401`` raises :class:`MeetingApiAuthError` at
-once, any other ``4xx`` :class:`MeetingApiRequestError`; neither is retried.
+once, any other ``4xx`` :class:`MeetingApiRequestError`; neither is retried. Their messages carry
+the status and a bounded excerpt of the body scrubbed of the token and anything that looks like
+a secret (``pioneer.http_retry.remote_excerpt``): a server echoing the request leaks nothing.
 """
 
 from __future__ import annotations
@@ -42,7 +44,15 @@ from typing import Any, Self
 import httpx
 
 from pioneer.config import SHANGHAI, Settings
-from pioneer.http_retry import RetriesExhausted, Retryable, RetryPolicy, call_with_retries
+from pioneer.http_retry import (
+    RetriesExhausted,
+    Retryable,
+    RetryPolicy,
+    call_with_retries,
+    excerpt,
+    remote_excerpt,
+    scrub,
+)
 
 __all__ = ["RetryPolicy"]  # re-exported: callers configure retries through this module
 
@@ -111,6 +121,7 @@ class MeetingApiClient:
             raise ValueError(f"page_size must be within 1..{MAX_PAGE_SIZE}, not {page_size}")
         self.page_size = page_size
         self.retry = retry or RetryPolicy()
+        self._secrets = (token,)  # scrubbed from every error message and retry log line
         self._http = httpx.Client(
             base_url=base_url,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
@@ -150,7 +161,7 @@ class MeetingApiClient:
             if cursor is not None:
                 params["cursor"] = cursor
             response = self._get(f"/api/v1/{entity}", params)
-            page = _parse_page(entity, since, cursor, response)
+            page = _parse_page(entity, since, cursor, response, self._secrets)
             yield page
             if page.next_cursor is None:
                 return
@@ -160,7 +171,9 @@ class MeetingApiClient:
 
     def _get(self, path: str, params: dict[str, str | int]) -> httpx.Response:
         try:
-            return call_with_retries(self.retry, f"GET {path} {params}", lambda: self._get_once(path, params))
+            return call_with_retries(
+                self.retry, f"GET {path} {params}", lambda: self._get_once(path, params), self._secrets
+            )
         except RetriesExhausted as exhausted:
             raise MeetingApiUnavailableError(str(exhausted)) from exhausted.__cause__
 
@@ -169,10 +182,11 @@ class MeetingApiClient:
         status = response.status_code
         if status == 200:
             return response
+        url = scrub(str(response.url), self._secrets)
         if status == 401:
-            raise MeetingApiAuthError(f"GET {response.url}: 401 Unauthorized; check meeting_api_token")
-        Retryable.check(response)
-        raise MeetingApiRequestError(f"GET {response.url}: HTTP {status}: {response.text[:200]}")
+            raise MeetingApiAuthError(f"GET {url}: 401 Unauthorized; check meeting_api_token")
+        Retryable.check(response, self._secrets)
+        raise MeetingApiRequestError(f"GET {url}: {remote_excerpt(response, self._secrets)}")
 
 
 def next_watermark(records: Iterable[Any], previous: str | None) -> str | None:
@@ -209,7 +223,9 @@ def _iso(updated_since: str | dt.datetime | None) -> str | None:
     return updated_since
 
 
-def _parse_page(entity: str, since: str | None, cursor: str | None, response: httpx.Response) -> Page:
+def _parse_page(
+    entity: str, since: str | None, cursor: str | None, response: httpx.Response, secrets: tuple[str, ...]
+) -> Page:
     page_id = f"api:{entity}:{since or 'all'}:{cursor or 'first'}"
     body_text = response.text
     try:
@@ -221,7 +237,8 @@ def _parse_page(entity: str, since: str | None, cursor: str | None, response: ht
             raise ValueError('"next_cursor" is neither a string nor null')
         raw_records = _data_texts(body_text)
     except ValueError as error:  # json.JSONDecodeError is a ValueError
-        raise MeetingApiProtocolError(f"{page_id}: unexpected body ({error}): {body_text[:200]!r}") from error
+        said = excerpt(body_text, secrets)
+        raise MeetingApiProtocolError(f"{page_id}: unexpected body ({error}): {said!r}") from error
     return Page(page_id, entity, since, cursor, raw_records, body["data"], next_cursor or None)
 
 
