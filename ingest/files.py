@@ -180,10 +180,14 @@ def person_key_sql(phone: str, key: str) -> str:
     return f"sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode({phone}))))"
 
 
+# ISO 8601 as the sources write it: a date, optionally a time, optionally an offset within
+# -12:00..+14:00 (DuckDB alone reads 'infinity', 'epoch' and '+25:00' as times)
+ISO_8601 = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-](0\d|1[0-4])(:?[0-5]\d)?)?$"
+
+
 def shanghai_ts(text: str) -> str:
-    """SQL: ISO 8601 text (``+08:00``, ``Z`` or no offset = Shanghai) → naive Shanghai time, NULL if bad
-    (text not starting with a date too: DuckDB would read 'infinity' or 'epoch' as a time)."""
-    return f"""CASE WHEN regexp_matches({text}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}')
+    """SQL: ISO 8601 text (``+08:00``, ``Z`` or no offset = Shanghai) → naive Shanghai time, NULL if bad."""
+    return f"""CASE WHEN regexp_full_match({text}, '{ISO_8601}')
                     THEN timezone('Asia/Shanghai', TRY_CAST({text} AS TIMESTAMPTZ)) END"""
 
 

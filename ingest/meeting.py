@@ -32,9 +32,14 @@ def _feed(
     """A JSON-lines feed: ``typed`` maps each typed column to its SQL over ``doc`` (the line if a JSON object); a non-tombstone
     lacking one of ``required`` (absent, null or "") is ``missing_field``; ``checks`` adds further WHEN clauses."""
     missing = " OR ".join(f"{_text(f)} IS NULL" for f in required)
+    # a text field holding an object or an array breaks the record's contract (its text would be JSON)
+    texts = [name for name, sql in typed.items() if sql in (_text(name), _string(name))]
+    not_text = " OR ".join(f"json_type(f_{f}) IN ('OBJECT', 'ARRAY')" for f in texts)
     columns = ", ".join(f"{sql} AS {name}" for name, sql in typed.items())
     # every field the SQL reads, extracted from the line in one JSON parse (not one per use)
-    fields = sorted(set(re.findall(r"\bf_(\w+)", columns + missing + checks)) | {"updated_at", "deleted"})
+    fields = sorted(
+        set(re.findall(r"\bf_(\w+)", columns + missing + not_text + checks)) | {"updated_at", "deleted"}
+    )
     paths = ", ".join(f"'$.{f}'" for f in fields)
     extracted = ", ".join(f"j[{i}] AS f_{f}" for i, f in enumerate(fields, 1))
     return Feed(
@@ -45,7 +50,7 @@ def _feed(
         parse=f"""
         SELECT source_file, source_position, raw, {", ".join(typed)},
             CASE
-                WHEN NOT valid THEN 'bad_json'
+                WHEN NOT valid OR {not_text} THEN 'bad_json'
                 WHEN {key} IS NULL OR updated_text IS NULL THEN 'missing_field'
                 WHEN updated_at IS NULL THEN 'bad_timestamp'
                 WHEN deleted THEN NULL

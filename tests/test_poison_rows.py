@@ -1,10 +1,14 @@
-"""No row can brick a home (issue 23): a home whose store holds an event with a value of the wrong
+"""No row can brick a home (issue 23). A landing holding one wrong value in every field of every
+entity builds exactly the marts of the same landing without them, each wrong value quarantined
+with its reason. A home whose store holds an event with a value of the wrong
 type (an older ingest stored roster ``status_since`` as text, e.g. ``2025-13-01``) still builds,
 lists the event in ``audit.nonconforming_events``, and ``pioneer doctor --repair`` moves it to the
 quarantine without deleting anything, after which the home builds clean."""
 
 import hashlib
 import json
+import shutil
+from collections import Counter
 
 import duckdb
 import pyarrow as pa
@@ -12,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from pioneer_cli import demo_data, pioneer
+from wrong_values import append_wrong_values
 
 NIGHTS = ["2026-11-06T01:30:00+08:00", "2026-11-07T01:30:00+08:00", "2026-11-08T01:30:00+08:00"]
 BAD = "2025-13-01"
@@ -44,7 +49,35 @@ def poisoned(tmp_path_factory):
     demo_data(landing, members=40, months=2, seed=5)
     first = pioneer("run", "--sources", str(landing), "--home", str(home), "--now", NIGHTS[0])
     assert first.returncode == 0, first.stdout + first.stderr
-    return landing, home, inject_untyped_status_since(home)
+    return landing, home, marts(home), inject_untyped_status_since(home)
+
+
+def marts(home) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return {
+            "members": con.execute(
+                "select employee_no, month, index_score, grade, rank_overall from marts.fct_member_index_monthly order by all"
+            ).fetchall(),
+            "branches": con.execute(
+                "select branch_id, month, index_score from marts.fct_branch_index_monthly order by all"
+            ).fetchall(),
+        }
+
+
+def quarantined_reasons(home) -> Counter:
+    status = json.loads(pioneer("status", "--home", str(home), "--json").stdout)
+    return Counter(status["quarantine"]["by_reason"])
+
+
+def test_a_wrong_value_in_every_field_is_quarantined_and_changes_no_mart(poisoned, tmp_path):
+    landing, clean_home, clean_marts, _ = poisoned
+    wrong_landing, home = tmp_path / "landing", tmp_path / "home"
+    shutil.copytree(landing, wrong_landing)
+    brought = append_wrong_values(wrong_landing)
+    night = pioneer("run", "--sources", str(wrong_landing), "--home", str(home), "--now", NIGHTS[0])
+    assert night.returncode == 0, night.stdout + night.stderr
+    assert marts(home) == clean_marts
+    assert quarantined_reasons(home) - quarantined_reasons(clean_home) == brought
 
 
 def nonconforming(home) -> list[tuple]:
@@ -55,7 +88,7 @@ def nonconforming(home) -> list[tuple]:
 
 
 def test_a_value_of_the_wrong_type_leaves_its_event_out_of_the_build_not_the_build(poisoned):
-    landing, home, event_id = poisoned
+    landing, home, _, event_id = poisoned
     night = pioneer("run", "--sources", str(landing), "--home", str(home), "--now", NIGHTS[1])
     assert night.returncode == 0, night.stdout + night.stderr
     assert nonconforming(home) == [(event_id, "status_since", BAD, "DATE")]
@@ -66,7 +99,7 @@ def test_a_value_of_the_wrong_type_leaves_its_event_out_of_the_build_not_the_bui
 
 
 def test_doctor_moves_it_to_quarantine_and_the_home_builds_clean(poisoned):
-    landing, home, _ = poisoned
+    landing, home, _, _ = poisoned
     found = pioneer("doctor", "--home", str(home))
     assert found.returncode == 3, found.stdout + found.stderr
     assert (
