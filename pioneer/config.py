@@ -26,14 +26,19 @@ class Settings(BaseSettings):
     phone_key: str = Field(
         "pioneer-demo-phone-key",
         description="Key of the keyed hash (HMAC-SHA256) that replaces phone numbers past ingestion.",
+        repr=False,
     )
     # live connectors (optional; file form is used when unset)
     meeting_api_url: str | None = Field(None, description="Base URL of the meeting system API.")
-    meeting_api_token: str | None = Field(None, description="Bearer token of the meeting system API.")
-    performance_db_url: str | None = Field(None, description="SQLAlchemy URL of the performance DB.")
+    meeting_api_token: str | None = Field(
+        None, description="Bearer token of the meeting system API.", repr=False
+    )
+    performance_db_url: str | None = Field(
+        None, description="SQLAlchemy URL of the performance DB (may hold a password).", repr=False
+    )
     performance_overlap_minutes: int = Field(60, description="Overlap window of incremental KPI reads.")
     hr_endpoint_url: str | None = Field(None, description="Optional HR endpoint receiving each export.")
-    hr_endpoint_token: str | None = Field(None, description="Bearer token of the HR endpoint.")
+    hr_endpoint_token: str | None = Field(None, description="Bearer token of the HR endpoint.", repr=False)
     export_from: str | None = Field(None, description="First month (YYYY-MM) ever exported; unset = all.")
     # Overrides of the rules seed (dbt_project/seeds/rules.csv), which holds the defaults.
     min_kpi_coverage: float | None = Field(

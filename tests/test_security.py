@@ -179,3 +179,14 @@ def test_the_landing_zone_is_read_as_regular_files_only(night, tmp_path, kind):
         )
         assert stored == 0
     assert not (home / "warehouse.duckdb").exists()  # the run stopped before the marts
+
+
+def test_settings_never_show_their_secrets():
+    from pioneer.config import Settings
+
+    settings = Settings(
+        hr_endpoint_token="hr-SECRET-1", meeting_api_token="meet-SECRET-2",
+        performance_db_url="mysql://kpi:pw-SECRET-3@db/kpi", phone_key="key-SECRET-4",
+    )  # fmt: skip
+    assert "SECRET" not in repr(settings) and "SECRET" not in str(settings)
+    assert settings.hr_endpoint_token == "hr-SECRET-1"
