@@ -31,7 +31,7 @@ run: install  ## generate the demo organisation (once) and run the nightly job o
 
 test: install  ## the whole test suite (installs Debian's chromium for the report's browser test)
 	scripts/install_chromium.sh || echo "chromium unavailable: the browser test will skip"
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadscope  # two workers; a module's tests share one worker (its fixtures run once)
 
 docs: install  ## dbt docs (models, columns, lineage to the HR export and the report) on http://127.0.0.1:8080
 	$(VENV)/bin/pioneer docs --home $(HOME_DIR) --serve --port 8080
