@@ -6,6 +6,11 @@ phone hash). Per feed (a file kind, e.g. ``points_*.csv``), ``source_delivery``:
 against the feed's recent files, so a feed that suddenly delivers a tenth of its usual rows
 fails; per source, ``source_quarantine``: the share of the rows read that the run quarantined.
 
+When the gate fails, :func:`failed_deliveries` names each delivery it stopped (one entity of
+the source in this run) with its files, batches, rows read, rows quarantined and their share, for
+the message and for the holds ledger (``ingest/holds.py``: the delivery stays out of the marts
+until it is accepted or replaced).
+
 A first load can add tens of millions of events to one entity, far more than fit in memory as
 one DataFrame: the events stream out of DuckDB in chunks of at most ``ROWS_PER_CHUNK`` rows, each
 validated with the same suite, and the chunks' results merge into one result per entity.
@@ -17,6 +22,7 @@ import datetime as dt
 import json
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -246,3 +252,141 @@ def validate_source(settings: Settings, source: str, run_name: str) -> list[Gate
             validate_frame(home, "source_quarantine", rates, policy, f"{run_name}_{source}_quarantine")
         )
     return results
+
+
+@dataclass
+class FailedDelivery:
+    """A delivery (one entity of one source in one run) that its source gate stopped."""
+
+    source: str
+    entity: str
+    rows: int  # records read from its files
+    quarantined: int
+    files: list[tuple[str, int, int]]  # file name, records read, records quarantined
+    batches: dict[str, list[str]]  # batch id → its files
+    rules: list[str] = field(default_factory=list)  # ``suite: rule (n unexpected)`` that failed
+    max_quarantine_rate: float = 0.05
+
+    @property
+    def rate(self) -> float:
+        return self.quarantined / max(self.rows, 1)
+
+    def message(self) -> str:
+        """E.g. ``source gate failed for performance/kpi: 25 of 40 rows quarantined (62.5 % > 5 %)
+        in kpi_202610.csv; held batch B (`pioneer accept --batch B` to use it, or deliver a
+        corrected kpi_202610.csv) [source_quarantine: ...]``. A delivery of several files names
+        the files with bad rows and their counts; a corrected delivery replaces a held batch
+        once each of its files is delivered again (ingest/holds.py), so all are named."""
+        over = f" > {_percent(self.max_quarantine_rate)}" if self.rate > self.max_quarantine_rate else ""
+        bad = [f for f in self.files if f[2]] or self.files
+        shown = [name if len(self.files) == 1 else f"{name} ({q} of {n})" for name, n, q in bad]
+        ids = sorted(self.batches)
+        accept = " ".join(f"--batch {b}" for b in ids)
+        files = sorted({name for names in self.batches.values() for name in names})
+        redeliver = (
+            f"deliver a corrected {files[0]}"
+            if len(files) == 1
+            else f"deliver corrected copies of all its files ({_names(files)})"
+        )
+        return (
+            f"source gate failed for {self.source}/{self.entity}: {self.quarantined} of {self.rows} rows "
+            f"quarantined ({_percent(self.rate)}{over}) in {_names(shown)}; "
+            f"held batch{'es' if len(ids) > 1 else ''} {', '.join(ids)} "
+            f"(`pioneer accept {accept}` to use it, or {redeliver})"
+            + (f" [{'; '.join(self.rules)}]" if self.rules else "")
+        )
+
+
+def _names(names: list[str], most: int = 5) -> str:
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.1f}".removesuffix(".0") + " %"
+
+
+def _rule(suite: str, failure: Failure) -> str:
+    counted = f" ({failure.unexpected_count} unexpected)" if failure.unexpected_count is not None else ""
+    return f"{suite}: {failure.rule or failure.expectation}{counted}"
+
+
+def failed_deliveries(settings: Settings, source: str, gates: list[GateResult]) -> list[FailedDelivery]:
+    """The deliveries of ``source`` in the run at ``settings.clock()`` that failed ``gates`` (the
+    results of :func:`validate_source`): a failed ``source_quarantine`` names its deliveries, a
+    failed ``source_<source>_<entity>`` its entity; any other failure stops every delivery of
+    the source in this run."""
+    home, now = settings.home, settings.clock().replace(tzinfo=None)
+    rules: dict[str | None, list[str]] = {}
+    for gate in gates:
+        for failure in gate.failures:
+            if gate.suite == "source_quarantine":
+                entities = {row.get("entity") for row in failure.offending_rows} or {None}
+            elif gate.suite.startswith(f"source_{source}_"):
+                entities = {gate.suite.removeprefix(f"source_{source}_")}
+            else:
+                entities = {None}
+            for entity in entities:
+                rules.setdefault(entity, []).append(_rule(gate.suite, failure))
+    files_glob = sql_text(f"{home}/events/_files/*.parquet")
+    with duckdb.connect() as con:
+        files = con.execute(
+            f"""
+            with delivered as (
+                select batch_id, file_name, rows, coalesce(entity, '') as entity
+                from read_parquet({files_glob}, union_by_name=true) where source = ? and recorded_at = ?
+            ),
+            quarantined as (
+                select entity, source_file as file_name, count(*) as quarantined
+                from read_parquet({sql_text(f"{home}/quarantine/{source}/*.parquet")})
+                where recorded_at = ? group by all
+            )
+            select d.entity, d.batch_id, d.file_name, d.rows, coalesce(q.quarantined, 0)
+            from delivered d left join quarantined q using (entity, file_name)
+            order by d.entity, d.file_name
+            """,
+            [source, now, now],
+        ).fetchall()
+        events_of = {}  # entity → the batches of this run holding its events (roster snapshots too)
+        for src, entity in ENTITIES:
+            if src == source:
+                glob = sql_text(f"{home}/events/{source}/{entity}/*.parquet")
+                events_of[entity] = {
+                    b
+                    for (b,) in con.execute(
+                        f"select distinct batch_id from read_parquet({glob}) where recorded_at = ?", [now]
+                    ).fetchall()
+                }
+    if None in rules:
+        stopped = {e for e, *_ in files} | {e for e, batches in events_of.items() if batches}
+    else:
+        stopped = set(rules)
+    deliveries = []
+    for entity in sorted(e for e in stopped if e):
+        batch_ids = {b for e, b, *_ in files if e == entity} | events_of.get(entity, set())
+        if not batch_ids:
+            continue
+        # a batch's delivery entity is its files' (a roster snapshot event belongs to a member batch)
+        owner = next((e for e, b, *_ in files if b in batch_ids), entity)
+        mine = [(name, rows or 0, q) for e, b, name, rows, q in files if b in batch_ids and e == owner]
+        deliveries.append(
+            FailedDelivery(
+                source=source,
+                entity=owner,
+                rows=sum(n for _, n, _ in mine),
+                quarantined=sum(q for *_, q in mine),
+                files=mine,
+                batches={b: sorted(name for _, bb, name, *_ in files if bb == b) for b in batch_ids},
+                rules=rules.get(entity, []) + rules.get(None, []),
+                max_quarantine_rate=settings.max_quarantine_rate,
+            )
+        )
+    merged: dict[str, FailedDelivery] = {}  # roster member and snapshot failing: one delivery
+    for delivery in deliveries:
+        if delivery.entity in merged:
+            known = merged[delivery.entity]
+            known.batches |= delivery.batches
+            known.rules += [r for r in delivery.rules if r not in known.rules]
+        else:
+            merged[delivery.entity] = delivery
+    return list(merged.values())

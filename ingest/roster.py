@@ -8,6 +8,11 @@ snapshot against it. So replaying, per person, the latest event with ``effective
 (ties: latest ``recorded_at``, then ``batch_id``) gives exactly the latest snapshot on or
 before D. Change kinds, first that applies: joined, left, status_changed, transferred
 (branch changed), changed (another attribute).
+
+The stored state is that of the used events only: a held snapshot (its gate failed,
+``ingest/holds.py``) is neither a stored snapshot date nor part of the state, so the next
+snapshot's changes are derived against the last snapshot that counts (else a held snapshot's
+changes would vanish once the next snapshot repeats them).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from ingest.files import (
     quarantine_rejects,
     records_read,
 )
+from ingest.holds import ensure_ledger, unused_batches_sql
 from ingest.schema import sql_set, sql_text
 from ingest.store import EventStore
 
@@ -146,8 +152,14 @@ def ingest(
 
 
 def _stored_dates(store: EventStore, feed: Feed) -> list[tuple[dt.date, str]]:
-    names = [name for _, name in store.loaded_files("roster") if name.startswith(feed.date_prefix)]
-    return [(file_date(Path(name), feed.date_prefix), name) for name in names]
+    """The stored snapshots of ``feed`` that count: files loaded by a batch that is not held."""
+    ensure_ledger(store.home)
+    names = store.db.execute(
+        f"SELECT DISTINCT file_name FROM read_parquet({sql_text(str(store.events_dir / '_files' / '*.parquet'))}) "
+        f"WHERE source = 'roster' AND starts_with(file_name, ?) AND batch_id NOT IN ({unused_batches_sql(store.home)})",
+        [feed.date_prefix],
+    ).fetchall()
+    return [(file_date(Path(name), feed.date_prefix), name) for (name,) in names]
 
 
 def _derive(
@@ -185,7 +197,8 @@ def _derive(
             SELECT x.snapshot_date, e.*
             FROM (SELECT prev_date AS snapshot_date FROM targets WHERE NOT prev_is_new
                   UNION SELECT snapshot_date FROM targets WHERE NOT is_new) x
-            JOIN read_parquet({sql_text(store.entity_glob("roster", feed.entity))}) e ON e.effective_date <= x.snapshot_date
+            JOIN (SELECT * FROM read_parquet({sql_text(store.entity_glob("roster", feed.entity))})
+                  WHERE batch_id NOT IN ({unused_batches_sql(store.home)})) e ON e.effective_date <= x.snapshot_date
             QUALIFY row_number() OVER (PARTITION BY x.snapshot_date, e.{key}
                                        ORDER BY e.effective_date DESC, e.recorded_at DESC, e.batch_id DESC) = 1)
         WHERE present;

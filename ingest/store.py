@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from ingest.schema import (
     ENTITIES,
     FILES_LEDGER,
+    HOLDS,
     QUARANTINE,
     SOURCES,
     WATERMARKS,
@@ -84,6 +85,7 @@ class EventStore:
         empties |= {self.quarantine_dir / s: QUARANTINE for s in SOURCES}
         empties[self.events_dir / "_files"] = FILES_LEDGER
         empties[self.events_dir / "_watermarks"] = WATERMARKS
+        empties[self.events_dir / "_holds"] = HOLDS  # held deliveries (ingest/holds.py)
         for directory, schema in empties.items():
             directory.mkdir(parents=True, exist_ok=True)
             if not (directory / "_empty.parquet").exists():

@@ -121,6 +121,7 @@ def run(
         fail(EXIT_USAGE, f"{exc}; try again when it has finished")
     except GateFailed as exc:
         print_gates(last_run(settings) or {})
+        print_held((last_run(settings) or {}).get("held", []))
         fail(EXIT_VALIDATION, f"validation gate failed, nothing published for those months: {exc}")
     except Exception as exc:  # one line that says what failed and where to look
         fail(EXIT_FAILED, f"run failed: {type(exc).__name__}: {exc}")
@@ -150,6 +151,22 @@ def print_gates(record: dict) -> None:
                     typer.echo(f"      {json.dumps(row, ensure_ascii=False, default=str)}")
 
 
+def print_held(held: list[dict]) -> None:
+    """Deliveries held back (ingest/holds.py): batch, source/entity, files, since when, why."""
+    if not held:
+        return
+    typer.echo(f"held deliveries (not used by the marts or exports): {len(held)}")
+    for hold in held:
+        typer.echo(
+            f"  {hold['batch_id']}  {hold['source']}/{hold['entity']}  {', '.join(hold['files'])}  "
+            f"since {hold['since']}"
+        )
+        typer.echo(f"    {hold['reason']}")
+    typer.echo(
+        "  `pioneer accept --batch ID` uses a held delivery; a corrected delivery of its files replaces it"
+    )
+
+
 def print_summary(summary) -> None:
     typer.echo("events added per source:")
     for source, done in summary.ingest.items():
@@ -175,6 +192,7 @@ def print_summary(summary) -> None:
     if summary.data_docs:
         typer.echo(f"data docs: {summary.data_docs}")
     print_gates(asdict(summary))
+    print_held(summary.held)
 
 
 @app.command()
@@ -226,6 +244,59 @@ def status(
     if last and last.get("failed_gate"):
         typer.echo(f"failed gate: {last['failed_gate']['message']}")
     print_gates(last or {})
+    if not report["held"]:
+        typer.echo("held deliveries: none")
+    print_held(report["held"])
+
+
+@app.command()
+def accept(
+    home: HomeOpt,
+    batch: Annotated[
+        list[str],
+        typer.Option(
+            "--batch", help="Id of a held batch (see `pioneer status`); give --batch again for more."
+        ),
+    ],
+    now: Annotated[
+        str | None,
+        typer.Option(envvar="PIONEER_NOW", help="The clock of the decision, ISO 8601 (default: real time)."),
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option(help="Who accepts (kept in the holds ledger; default: the OS user).")
+    ] = None,
+) -> None:
+    """Accept a held delivery (its source gate failed): its events count from the next run on."""
+    from ingest.holds import NotHeld
+    from ingest.holds import accept as accept_batches
+    from pioneer.home import HomeInUse
+    from pioneer.run import writer
+    from pioneer.runs import ClockWoundBack
+
+    settings = settings_from(home=home, now=now)
+    if not settings.home.is_dir():
+        fail(EXIT_USAGE, f"no pipeline home at {settings.home}")
+    try:
+        with writer(settings):
+            accepted = accept_batches(settings.home, batch, by or _operator(), settings.clock())
+    except NotHeld as exc:
+        fail(EXIT_USAGE, str(exc))
+    except ClockWoundBack as exc:
+        fail(EXIT_USAGE, str(exc))
+    except HomeInUse as exc:
+        fail(EXIT_USAGE, f"{exc}; try again when it has finished")
+    for row in accepted:
+        typer.echo(f"accepted {row['batch_id']} ({row['source']}/{row['entity']}: {', '.join(row['files'])})")
+    typer.echo("the next `pioneer run` uses their events and rebuilds the months they touch")
+
+
+def _operator() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "operator"
 
 
 @app.command()

@@ -3,6 +3,10 @@
 The store is append-only files, so the mirror is append-only too: each parquet file is copied
 once into ``events.<source>_<entity>`` (the tables the dbt sources name on PostgreSQL) and
 recorded in ``events._loaded_files``; a file already recorded is never copied again.
+
+A file of a held or replaced batch (``ingest/holds.py``: its delivery failed its source gate) is
+not copied: the PostgreSQL sources then leave it out as the DuckDB ones do. Once accepted, the
+next mirror copies it, and the build sees it as a batch it has not read.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import duckdb
 import psycopg2
 import pyarrow as pa
 
+from ingest.holds import unused_batch_ids
 from ingest.schema import ENTITIES, entity_schema, sql_text
 
 PG_TYPES = {
@@ -54,6 +59,7 @@ def _csv_select(schema: pa.Schema, path: Path) -> str:
 def mirror_events(home: Path, dsn: str, schema_name: str = "events") -> dict[str, int]:
     """Copy every event file not yet mirrored; return rows copied per table."""
     copied: dict[str, int] = {}
+    unused = unused_batch_ids(home)  # files are named after their batch: <batch_id>.parquet
     duck = duckdb.connect()
     with psycopg2.connect(dsn) as pg, pg.cursor() as cur, tempfile.TemporaryDirectory() as tmp:
         cur.execute(f"create schema if not exists {schema_name}")
@@ -71,7 +77,7 @@ def mirror_events(home: Path, dsn: str, schema_name: str = "events") -> dict[str
             folder = home / "events" / source / entity
             for path in sorted(folder.glob("*.parquet")):
                 key = str(path.relative_to(home))
-                if key in done:
+                if key in done or path.stem in unused:
                     continue
                 csv_path = Path(tmp) / "batch.csv"
                 duck.execute(

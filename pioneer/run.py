@@ -14,9 +14,10 @@ from pathlib import Path
 
 from expectations.gates import GateResult
 from expectations.marts import validate_marts
-from expectations.sources import validate_source
+from expectations.sources import failed_deliveries, validate_source
 from exports.delivery import deliver_pending
 from exports.hr import publish_due_exports
+from ingest import holds
 from ingest.run import SourceSummary, ingest_source
 from ingest.schema import SOURCES
 from pioneer.config import Settings
@@ -69,19 +70,33 @@ def ingest_stage(settings: Settings, source: str) -> dict:
     """Ingest one source's new records into the event store, then gate what the run added.
 
     The store is append-only, so a failing source gate cannot undo the ingest: it stops the
-    run before the marts are built and names what to look at. Bad rows that do not make a
-    delivery look broken are warnings of the gate (outputs.md, "Gates judge by the spec").
+    run before the marts are built, names the delivery (file, rows quarantined of rows read and
+    their share) and holds it back (``ingest/holds.py``): its events stay out of the marts and
+    exports on the nights after too, until ``pioneer accept`` or a corrected delivery releases
+    it. Bad rows that do not make a delivery look broken are warnings of the gate (outputs.md,
+    "Gates judge by the spec"). A passing gate releases the held deliveries of the source that
+    this run's files correct (``replaced``).
     """
     summary: SourceSummary = ingest_source(settings, source)
     gates = validate_source(settings, source, run_name(settings))
     verdicts = [g.verdict(f"source:{source}") for g in gates]
     if not all(g.passed for g in gates):
-        raise GateFailed(
-            f"source gate failed for {source} ({broken_rules(verdicts)}); data docs: {gates[-1].docs_index}",
-            detail={"gates": verdicts},
+        stopped = failed_deliveries(settings, source, gates)
+        held = [
+            row
+            for d in stopped
+            for row in holds.hold(settings.home, source, d.entity, d.batches, d.message(), settings.clock())
+        ]
+        what = "; ".join(d.message() for d in stopped) or (
+            f"source gate failed for {source} ({broken_rules(verdicts)})"
         )
+        raise GateFailed(
+            f"{what}; data docs: {gates[-1].docs_index}",
+            detail={"gates": verdicts, "held": held},
+        )
+    replaced = holds.replace_corrected(settings.home, source, settings.clock())
     crash_point(settings.kill_at, f"ingest:{source}")
-    return summary.model_dump() | {"gates": verdicts}
+    return summary.model_dump() | {"gates": verdicts, "replaced": replaced}
 
 
 def transform_stage(settings: Settings, full_refresh: bool = False) -> dict:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ingest.holds import held
 from pioneer.config import Settings
 
 
@@ -30,6 +31,7 @@ class RunSummary:
     exports_dir: str = ""
     gates: list[dict] = field(default_factory=list)  # every gate's verdict (GateResult.verdict)
     failed_gate: dict | None = None  # the gate that stopped the run: message, and each failure
+    held: list[dict] = field(default_factory=list)  # deliveries held when the run ended (ingest/holds.py)
 
 
 def runs_dir(settings: Settings) -> Path:
@@ -65,7 +67,9 @@ def record_run(
     result); ``gate`` is the failed validation gate that stopped the run, as
     ``GateFailed.as_dict()`` gives it. The status follows: ``success`` when every stage returned,
     else ``validation_failed`` when a gate stopped the run (exit 3), else ``failed`` (exit 1).
-    ``finished_at`` is the pipeline clock now; ``started_at`` defaults to it.
+    ``finished_at`` is the pipeline clock now; ``started_at`` defaults to it. ``held`` lists the
+    deliveries held back when the run ended (its own failed delivery, and older ones not yet
+    accepted or replaced: their events are not in what the run published).
     """
     finished_at = settings.clock().isoformat(timespec="seconds")
     done = transform is not None and exported is not None and None not in ingest.values()
@@ -73,6 +77,7 @@ def record_run(
         started_at=started_at or finished_at, finished_at=finished_at, clock=settings.clock().isoformat()
     )
     summary.status = "success" if done else "validation_failed" if gate else "failed"
+    summary.held = held(settings.home)
     summary.ingest = {source: result or {} for source, result in ingest.items()}
     summary.transform = transform or {}
     summary.warehouse = summary.transform.get("warehouse", "")

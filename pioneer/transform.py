@@ -101,6 +101,9 @@ def build(settings: Settings, full_refresh: bool = False) -> TransformSummary:
     recomputes only the months that new events touch. ``full_refresh`` starts from an empty
     candidate and runs ``dbt build --full-refresh``: every month is recomputed.
     """
+    from ingest.holds import ensure_ledger
+
+    ensure_ledger(settings.home)  # the sources leave held deliveries out (ingest/holds.py)
     published, candidate = warehouse_path(settings), candidate_path(settings)
     candidate.parent.mkdir(parents=True, exist_ok=True)
     candidate.unlink(missing_ok=True)

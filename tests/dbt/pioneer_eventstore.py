@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.schema import ENTITIES, entity_schema
+from ingest.schema import ENTITIES, HOLDS, entity_schema
 
 
 def ts(text: str) -> dt.datetime:
@@ -293,6 +293,9 @@ class EventStore:
 
     # --- output -----------------------------------------------------------------------
     def write(self, home: Path) -> None:
+        holds = Path(home) / "events" / "_holds"  # the held deliveries' ledger (ingest/holds.py): none
+        holds.mkdir(parents=True, exist_ok=True)
+        pq.write_table(HOLDS.empty_table(), holds / "_empty.parquet")
         for (source, entity), _fields in ENTITIES.items():
             folder = Path(home) / "events" / source / entity
             folder.mkdir(parents=True, exist_ok=True)
