@@ -13,7 +13,7 @@ from airflow_harness import AIRFLOW, DAGS, LOGICAL_DATE, airflow_env, assert_pub
 
 from ingest.schema import SOURCES
 
-DAG_IDS = {"pioneer_nightly", "pioneer_ingest", "pioneer_refresh"}
+DAG_IDS = {"pioneer_nightly", "pioneer_ingest", "pioneer_refresh", "pioneer_audit"}
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +72,34 @@ def test_refresh_is_scheduled_on_the_events_assets(dagbag):
     uris = {a.uri for a in dag.timetable.asset_condition.objects}
     assert uris == {f"pioneer://events/{s}" for s in SOURCES}
     assert dag.get_task("transform").pool == "pioneer_duckdb"
+
+
+def test_audit_is_manual_and_fails_on_a_mismatch(dagbag, tmp_path, monkeypatch):
+    """``pioneer_audit`` is triggered by hand, runs ``pioneer.replay.audit`` in the DuckDB pool and
+    fails its task (no retry) when a published file does not follow from the events."""
+    import pioneer_audit
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from pioneer import replay
+
+    dag = dagbag.dags["pioneer_audit"]
+    assert type(dag.timetable).__name__ == "NullTimetable" and [t.task_id for t in dag.tasks] == ["audit"]
+    assert dag.get_task("audit").pool == "pioneer_duckdb"
+    monkeypatch.setenv("PIONEER_HOME", str(tmp_path))
+    seen = []
+
+    def fake_audit(home, lines):
+        seen.append(home)
+        return replay.AuditReport(lines)
+
+    ok = [replay.AuditLine(tmp_path / "a.csv", True)]
+    monkeypatch.setattr(replay, "audit", lambda home: fake_audit(home, ok))
+    assert pioneer_audit.audit.function() == {"files_audited": 1}
+    bad = [*ok, replay.AuditLine(tmp_path / "b.csv", False, "line 2: re-derived 'x', published 'y'")]
+    monkeypatch.setattr(replay, "audit", lambda home: fake_audit(home, bad))
+    with pytest.raises(AirflowFailException, match=r"1 of 2 .*MISMATCH .*b\.csv: line 2"):
+        pioneer_audit.audit.function()
+    assert seen == [tmp_path, tmp_path]
 
 
 def test_settings_come_from_airflow_connections(monkeypatch):
