@@ -202,17 +202,75 @@ def explain(
         str, typer.Option("--employee-no", help="Employee number (工号), e.g. SG3701234.")
     ],
     month: Annotated[str, typer.Option(help="Month YYYY-MM.")],
+    diff: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--diff",
+            help="Two published HR versions of the month (vN vM): the ledger rows that differ and the "
+            "source records that caused it (replays the runs that published them).",
+        ),
+    ] = None,
 ) -> None:
     """Print a member month's points ledger, ending in the index and grade."""
     if not _is_month(month):
         fail(EXIT_USAGE, f"--month must be YYYY-MM, got {month!r}")
-    from pioneer.explain import LedgerNotFound, explain_member_month
+    from pioneer.explain import LedgerNotFound, VersionNotPublished, diff_member_month, explain_member_month
 
     settings = settings_from(home=home)
+    if diff is not None:
+        import tempfile
+
+        from pioneer.replay import ReplayRefused
+        from pioneer.transform import TransformError
+
+        try:
+            with tempfile.TemporaryDirectory(prefix="pioneer-diff-") as work:
+                typer.echo(diff_member_month(settings.home, employee_no, month, *diff, Path(work)))
+        except (VersionNotPublished, ReplayRefused) as exc:
+            fail(EXIT_USAGE, str(exc))
+        except LedgerNotFound as exc:
+            fail(EXIT_FAILED, str(exc))
+        except TransformError as exc:
+            fail(EXIT_FAILED, f"replay failed: {exc}")
+        return
     try:
         typer.echo(explain_member_month(settings, employee_no, month))
     except LedgerNotFound as exc:
         fail(EXIT_FAILED, str(exc))
+
+
+@app.command()
+def statement(
+    home: HomeOpt,
+    month: Annotated[str, typer.Option(help="Month YYYY-MM.")],
+    employee_no: Annotated[
+        str | None, typer.Option("--employee-no", help="One member's statement (工号).")
+    ] = None,
+    branch: Annotated[
+        str | None,
+        typer.Option(help="Branch id: a page per scored member plus the branch's page (公示)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="File to write; CSV when it ends with .csv (default HOME/statements/…html)."),
+    ] = None,
+) -> None:
+    """Write a member month's points statement (积分明细单): printable Chinese HTML, or CSV."""
+    if not _is_month(month):
+        fail(EXIT_USAGE, f"--month must be YYYY-MM, got {month!r}")
+    if (employee_no is None) == (branch is None):
+        fail(EXIT_USAGE, "give exactly one of --employee-no and --branch")
+    from pioneer.sql import NoWarehouse
+    from pioneer.statement import StatementError, write_statement
+
+    settings = settings_from(home=home)
+    try:
+        written = write_statement(settings.home, month, out, employee_no=employee_no, branch=branch)
+    except NoWarehouse as exc:
+        fail(EXIT_USAGE, str(exc))
+    except StatementError as exc:
+        fail(EXIT_FAILED, str(exc))
+    typer.echo(f"statement: {written}")
 
 
 @app.command()
