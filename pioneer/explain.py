@@ -288,6 +288,12 @@ def diff_member_month(home: Path, employee_no: str, month: str, old: str, new: s
     """The ledger rows of a member month that differ between two published HR versions, each with
     the source records behind it (the versions recorded between the two publishing runs first)."""
     home = Path(home).resolve()
+    from exports.hr import hr_dir
+
+    for version in (old, new):  # refuse a version never published before replaying anything
+        number = _parse_version(version)
+        if not (hr_dir(home) / month / f"pioneer_index_{month}_v{number}.manifest.json").exists():
+            replay_version(home, month, version, work / "unused")  # raises VersionNotPublished
     a = replay_version(home, month, old, work / "old")
     b = replay_version(home, month, new, work / "new")
     with (
