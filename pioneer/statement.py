@@ -147,13 +147,21 @@ def source_text(system: str | None, record: str | None, detail: str | None, comp
     return where
 
 
-def _rules(con: duckdb.DuckDBPyConnection, version: str) -> dict:
-    cursor = con.execute("select * from staging.rules where rule_version = ?", [version])
+def _one_row(con: duckdb.DuckDBPyConnection, sql: str, params: list, missing: str) -> dict:
+    """The first row of ``sql`` by column name; StatementError(``missing``) when there is none."""
+    cursor = con.execute(sql, params)
     names = [d[0] for d in cursor.description]
     row = cursor.fetchone()
     if row is None:
-        raise StatementError(f"rules version {version} is not in the warehouse's rules seed")
+        raise StatementError(missing)
     return dict(zip(names, row, strict=True))
+
+
+def _rules(con: duckdb.DuckDBPyConnection, version: str) -> dict:
+    return _one_row(
+        con, "select * from staging.rules where rule_version = ?", [version],
+        f"rules version {version} is not in the warehouse's rules seed",
+    )  # fmt: skip
 
 
 def _delta(value) -> str:
@@ -161,7 +169,8 @@ def _delta(value) -> str:
 
 
 def member_page(con: duckdb.DuckDBPyConnection, employee_no: str, month: str) -> Page:
-    cursor = con.execute(
+    row = _one_row(
+        con,
         "select i.*, m.name, b.branch_name, b.department_name, "
         "(select count(*) from marts.fct_member_index_monthly o "
         " where o.month = i.month and o.branch_id = i.branch_id) as branch_members "
@@ -170,12 +179,8 @@ def member_page(con: duckdb.DuckDBPyConnection, employee_no: str, month: str) ->
         "left join marts.dim_branch b on b.branch_id = i.branch_id "
         "where i.employee_no = ? and i.month = ?",
         [employee_no, month],
+        f"employee {employee_no} is not a scored member in {month}",
     )
-    names = [d[0] for d in cursor.description]
-    head = cursor.fetchone()
-    if head is None:
-        raise StatementError(f"employee {employee_no} is not a scored member in {month}")
-    row = dict(zip(names, head, strict=True))
     rules = _rules(con, row["rule_version"])
     ledger = con.execute(
         "select component, points, source_system, source_record_id, detail "
@@ -231,16 +236,13 @@ def member_page(con: duckdb.DuckDBPyConnection, employee_no: str, month: str) ->
 
 
 def branch_page(con: duckdb.DuckDBPyConnection, branch_id: str, month: str) -> Page:
-    cursor = con.execute(
+    row = _one_row(
+        con,
         "select i.*, b.branch_name, b.department_name from marts.fct_branch_index_monthly i "
         "left join marts.dim_branch b on b.branch_id = i.branch_id where i.branch_id = ? and i.month = ?",
         [branch_id, month],
+        f"branch {branch_id} has no scored member in {month}",
     )
-    names = [d[0] for d in cursor.description]
-    head = cursor.fetchone()
-    if head is None:
-        raise StatementError(f"branch {branch_id} has no scored member in {month}")
-    row = dict(zip(names, head, strict=True))
     rules = _rules(con, row["rule_version"])
     page = Page(
         key=branch_id,

@@ -20,3 +20,10 @@ def demo_data(out, *, members: int, months: int, seed: int, end: str = "2026-11"
         "--end", end, "--seed", str(seed),
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
+
+
+def run_night(landing, home, now: str) -> subprocess.CompletedProcess:
+    """One ``pioneer run`` that must succeed."""
+    done = pioneer("run", "--sources", str(landing), "--home", str(home), "--now", now)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done

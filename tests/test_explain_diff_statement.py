@@ -14,16 +14,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from pioneer_cli import demo_data, pioneer
+from pioneer_cli import demo_data, pioneer, run_night
 
 NIGHTS = ["2026-11-05T01:30:00+08:00", "2026-11-06T01:30:00+08:00"]
 MONTH = "2026-10"
 sys.path.insert(0, str(Path(__file__).parent / "analysts"))
-
-
-def _run(landing, home, now):
-    done = pioneer("run", "--sources", str(landing), "--home", str(home), "--now", now)
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +26,7 @@ def restated(tmp_path_factory):
     root = tmp_path_factory.mktemp("diff")
     landing, home = root / "landing", root / "home"
     demo_data(landing, members=40, months=2, seed=11)
-    _run(landing, home, NIGHTS[0])
+    run_night(landing, home, NIGHTS[0])
     with open(landing / "performance" / "kpi_202610.csv", newline="") as f:
         kpis = list(csv.DictReader(f))
     corrected = kpis[0]
@@ -40,7 +35,7 @@ def restated(tmp_path_factory):
         writer = csv.DictWriter(f, fieldnames=list(corrected))
         writer.writeheader()
         writer.writerow(corrected)
-    _run(landing, home, NIGHTS[1])
+    run_night(landing, home, NIGHTS[1])
     assert (home / "exports" / "hr" / MONTH / f"pioneer_index_{MONTH}_v2.csv").exists()
     return root, home, corrected["employee_no"], landing
 

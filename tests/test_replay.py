@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from pioneer_cli import demo_data, pioneer
+from pioneer_cli import demo_data, pioneer, run_night
 
 NIGHTS = ["2026-11-05T01:30:00+08:00", "2026-11-06T01:30:00+08:00", "2026-11-07T01:30:00+08:00"]
 LATE_MEETING = "MT000000900"
@@ -40,18 +40,13 @@ def _write_jsonl(path, rows):
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
-def _run(landing, home, now):
-    done = pioneer("run", "--sources", str(landing), "--home", str(home), "--now", now)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory):
     root = tmp_path_factory.mktemp("replay")
     landing, home, kept = root / "landing", root / "home", root / "published"
     kept.mkdir()
     demo_data(landing, members=40, months=2, seed=11)
-    _run(landing, home, NIGHTS[0])
+    run_night(landing, home, NIGHTS[0])
     shutil.copyfile(home / "warehouse.duckdb", kept / "night1.duckdb")
 
     # night 2: a corrected KPI file under a new name, a tombstone, attendance of an unknown meeting
@@ -82,14 +77,14 @@ def nights(tmp_path_factory):
             }
         ],
     )  # fmt: skip
-    _run(landing, home, NIGHTS[1])
+    run_night(landing, home, NIGHTS[1])
     shutil.copyfile(home / "warehouse.duckdb", kept / "night2.duckdb")
 
     # night 3: the meeting of that attendance arrives; the held attendance resolves
     announced = {**late, "meeting_id": LATE_MEETING, "updated_at": "2026-11-06T09:00:00+08:00"}
     announced["title"] = announced["title"] + "（补录）"
     _write_jsonl(landing / "meeting" / "meetings" / "meetings_2026-10_late.jsonl", [announced])
-    _run(landing, home, NIGHTS[2])
+    run_night(landing, home, NIGHTS[2])
     shutil.copyfile(home / "warehouse.duckdb", kept / "night3.duckdb")
     return root, home, kept
 
