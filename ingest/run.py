@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from ingest import admin, learning, meeting, performance, roster
+from ingest import admin, appeals, learning, meeting, performance, roster
 from ingest.files import ingest_feed, merge
 from ingest.live.load import ingest_meeting_api, ingest_performance_db
 from ingest.schema import SOURCES
@@ -52,6 +52,7 @@ def ingest_source(settings: Settings, source: str) -> SourceSummary:
             "learning": learning.feeds(settings.phone_key),
             "performance": performance.FEEDS,
             "admin": admin.FEEDS,
+            "appeals": appeals.FEEDS,
         }[source]
         results = [ingest_feed(store, source_dir, feed, now) for feed in feeds]
     for result, loaded, skipped in results:

@@ -17,7 +17,7 @@ Batch ids are ``<run clock YYYYmmddTHHMMSS>-<source>-<nnn>``.
 ``natural_key`` per entity (parts joined by ``|``): roster/member member_id, roster/branch
 branch_id, roster/snapshot the snapshot date; meeting/* the record id; learning/points
 ``person_key|points_date``; learning/course ``person_key|course_id|course_kind|course_date``;
-performance/kpi ``employee_no|period``; admin/item item_id. A roster ``left`` event has no
+performance/kpi ``employee_no|period``; admin/item item_id; appeals/appeal appeal_id. A roster ``left`` event has no
 line of its own: ``source_position`` 0 and ``raw`` NULL, ``source_file`` the snapshot lacking
 the person. Events re-derived for a stored snapshot (after a late one) point at the line that
 last delivered those attributes.
@@ -48,7 +48,11 @@ BOUNDED_TIMES: dict[tuple[str, str], dict[str, bool]] = {
     ("meeting", "service_record"): {"start_time": True},
 }
 
-SOURCES = ("roster", "meeting", "learning", "performance", "admin")
+SOURCES = ("roster", "meeting", "learning", "performance", "admin", "appeals")
+
+# An accepted appeal grants at most this many points either way (sources.md, "Appeals"): a
+# contract bound of the feed like the KPI range, not a scoring constant.
+APPEAL_POINTS_MAX = 100
 
 ENVELOPE = [
     pa.field("event_id", pa.string(), nullable=False),  # sha256 hex of source|entity|natural_key|version
@@ -168,6 +172,18 @@ ENTITIES: dict[tuple[str, str], list[pa.Field]] = {
         pa.field("approved_at", _ts),
         pa.field("status", pa.string()),  # approved, revoked
     ],
+    ("appeals", "appeal"): [
+        pa.field("appeal_id", pa.string()),
+        pa.field("employee_no", pa.string()),
+        pa.field("month", pa.string()),  # YYYY-MM
+        pa.field("component", pa.string()),  # org_life, learning, performance, pioneer_role, bonus, deduction, other
+        pa.field("points", _dec),  # signed; required when accepted
+        pa.field("reason", pa.string()),
+        pa.field("status", pa.string()),  # submitted, accepted, rejected, withdrawn
+        pa.field("decided_by", pa.string()),
+        pa.field("decided_at", _ts),
+        pa.field("updated_at", _ts),
+    ],
 }
 
 # The enumerations of sources.md, keyed by (source, entity, column) of the typed columns. Ingest
@@ -191,6 +207,16 @@ ENUMS: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("performance", "kpi", "rating"): ("A", "B", "C", "D"),
     ("admin", "item", "kind"): ("bonus", "deduction", "veto"),
     ("admin", "item", "status"): ("approved", "revoked"),
+    ("appeals", "appeal", "component"): (
+        "org_life",
+        "learning",
+        "performance",
+        "pioneer_role",
+        "bonus",
+        "deduction",
+        "other",
+    ),
+    ("appeals", "appeal", "status"): ("submitted", "accepted", "rejected", "withdrawn"),
 }
 
 

@@ -154,6 +154,7 @@ CRASH_POINTS = (
     "ingest:learning",
     "ingest:performance",
     "ingest:admin",
+    "ingest:appeals",
     "transform:built",  # dbt built the candidate; gate not run
     "transform:published",  # the candidate replaced the warehouse
     "export:csv",  # a month's CSV is in the HR folder, its manifest not yet

@@ -291,6 +291,35 @@ class EventStore:
             status=status,
         )
 
+    def appeal(
+        self,
+        appeal_id,
+        employee_no,
+        month,
+        status,
+        points=None,
+        *,
+        component="other",
+        updated_at="2026-01-01 00:00",
+        decided_at=None,
+    ):
+        return self.event(
+            "appeals",
+            "appeal",
+            appeal_id,
+            ts(updated_at),
+            appeal_id=appeal_id,
+            employee_no=employee_no,
+            month=month,
+            component=component,
+            points=points,
+            reason="r",
+            status=status,
+            decided_by="office" if decided_at else None,
+            decided_at=ts(decided_at) if decided_at else None,
+            updated_at=ts(updated_at),
+        )
+
     # --- output -----------------------------------------------------------------------
     def write(self, home: Path) -> None:
         holds = Path(home) / "events" / "_holds"  # the held deliveries' ledger (ingest/holds.py): none

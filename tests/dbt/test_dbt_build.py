@@ -19,7 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -63,14 +63,14 @@ def member_month(warehouse, member_id, month):
     rows = query(
         warehouse,
         "select index_score, grade, org_life, learning, performance, pioneer_role, base, bonus, deductions,"
-        " vetoed, performance_coefficient, kpi_missing, branch_id from marts.fct_member_index_monthly"
+        " vetoed, performance_coefficient, kpi_missing, branch_id, appeal_adjustment from marts.fct_member_index_monthly"
         " where member_id = ? and month = ?",
         member_id,
         month,
     )
     assert len(rows) == 1, f"{member_id} {month}: {rows}"
     keys = ["index_score", "grade", "org_life", "learning", "performance", "pioneer_role", "base", "bonus",
-            "deductions", "vetoed", "performance_coefficient", "kpi_missing", "branch_id"]  # fmt: skip
+            "deductions", "vetoed", "performance_coefficient", "kpi_missing", "branch_id", "appeal_adjustment"]  # fmt: skip
     return dict(zip(keys, rows[0], strict=True))
 
 
@@ -128,6 +128,39 @@ def test_veto_and_revoked_veto(warehouse):
     assert m001["base"] == Decimal("50")  # dimensions keep their values
     m002 = member_month(warehouse, "M002", "2026-02")
     assert m002["vetoed"] is False and m002["kpi_missing"] is True
+
+
+def test_appeals(warehouse):
+    """An accepted appeal adds its points outside the caps (one ledger row, source record = appeal
+    id); a veto still wins; withdrawn, rejected and unknown-person appeals change nothing."""
+    m002 = member_month(warehouse, "M002", "2026-02")
+    assert m002["appeal_adjustment"] == Decimal("5")
+    total = m002["base"] + m002["bonus"] - m002["deductions"] + 5
+    assert m002["index_score"] == total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    ledger = query(
+        warehouse,
+        "select member_id, month, points, source_system, source_record_id from marts.fct_member_points_ledger"
+        " where component = 'appeal' order by 1, 2",
+    )
+    assert ledger == [
+        ("M001", "2026-02", Decimal("10"), "appeals", "AP2"),
+        ("M002", "2026-02", Decimal("5"), "appeals", "AP1"),
+    ]
+    m001 = member_month(warehouse, "M001", "2026-02")
+    assert (m001["index_score"], m001["appeal_adjustment"], m001["vetoed"]) == (Decimal("0.00"), Decimal("10"), True)
+    assert member_month(warehouse, "M001", "2026-01")["index_score"] == Decimal("89.00")  # AP3 withdrawn
+    appeals = query(
+        warehouse, "select appeal_id, status, applied, days_open from marts.fct_member_appeals order by 1"
+    )
+    assert appeals == [
+        ("AP1", "accepted", True, 2),
+        ("AP2", "accepted", False, 0),
+        ("AP3", "withdrawn", False, 2),
+        ("AP4", "rejected", False, 0),
+    ]
+    assert ("appeals", "appeal", "unknown_person") in query(
+        warehouse, "select source, entity, reason from audit.quarantine_references"
+    )
 
 
 def test_ledger_sums_to_index(warehouse):

@@ -1,11 +1,7 @@
 -- Batches of the event store that this build reads: one row per source, entity and ingest batch
 -- (a batch's file of one entity appears atomically). Copied to audit.build_batches when the build
 -- has succeeded; the next build treats every batch not listed there as newly arrived.
-{%- set entities = [
-    ('roster', 'member'), ('roster', 'snapshot'), ('roster', 'branch'),
-    ('meeting', 'meeting'), ('meeting', 'attendance'), ('meeting', 'leave'), ('meeting', 'service_record'),
-    ('learning', 'points'), ('learning', 'course'), ('performance', 'kpi'), ('admin', 'item'),
-] %}
+{%- set entities = event_entities() %}
 {% for source_name, entity in entities %}
 select
     cast('{{ source_name }}' as {{ dbt.type_string() }}) as source,

@@ -1,5 +1,5 @@
 -- The index of every scored member month: base, bonus and deductions after their monthly caps,
--- clamp to [index_min, index_max], rounding half away from zero, veto. Also the amount each cap,
+-- plus accepted appeals (outside the caps, before the clamp), clamp to [index_min, index_max], rounding half away from zero, veto. Also the amount each cap,
 -- the clamp, the rounding and the veto took away (the ledger's adjustment rows).
 -- Incremental by month (int_dirty_months): only the months to build are computed.
 {{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
@@ -10,7 +10,8 @@ with totals as (
         month_start,
         sum(case when points_group = 'base' then points else 0 end) as base,
         sum(case when points_group = 'bonus' then points else 0 end) as bonus_before_cap,
-        -sum(case when points_group = 'deduction' then points else 0 end) as deductions_before_cap
+        -sum(case when points_group = 'deduction' then points else 0 end) as deductions_before_cap,
+        sum(case when points_group = 'appeal' then points else 0 end) as appeal_adjustment
     from {{ ref('int_member_points_items') }}
     where {{ in_months_to_build('month_start') }}
     group by member_id, month_start
@@ -34,6 +35,7 @@ capped as (
         case when totals.bonus_before_cap > rules.bonus_cap then rules.bonus_cap else totals.bonus_before_cap end as bonus,
         totals.deductions_before_cap,
         case when totals.deductions_before_cap > rules.deduction_cap then rules.deduction_cap else totals.deductions_before_cap end as deductions,
+        totals.appeal_adjustment,
         vetoes.veto_item_id,
         vetoes.member_id is not null as vetoed,
         rules.index_min,
@@ -49,11 +51,11 @@ capped as (
 clamped as (
     select
         *,
-        base + bonus - deductions as raw_total,
+        base + bonus - deductions + appeal_adjustment as raw_total,
         case
-            when base + bonus - deductions < index_min then index_min
-            when base + bonus - deductions > index_max then index_max
-            else base + bonus - deductions
+            when base + bonus - deductions + appeal_adjustment < index_min then index_min
+            when base + bonus - deductions + appeal_adjustment > index_max then index_max
+            else base + bonus - deductions + appeal_adjustment
         end as clamped_total
     from capped
 ),
@@ -74,6 +76,7 @@ select
     cast(bonus as decimal(18,6)) as bonus,
     cast(deductions_before_cap as decimal(18,6)) as deductions_before_cap,
     cast(deductions as decimal(18,6)) as deductions,
+    cast(appeal_adjustment as decimal(18,6)) as appeal_adjustment,
     vetoed,
     veto_item_id,
     cast(raw_total as decimal(18,6)) as raw_total,

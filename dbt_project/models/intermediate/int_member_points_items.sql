@@ -1,7 +1,8 @@
 -- Every contribution to a scored member month before the monthly caps: the four dimension scores,
 -- each bonus item (lecture, course, service hours beyond the target, admin bonus) with the
 -- item-level caps as rows of their own, and each deduction item (unexcused absence, admin deduction).
--- points_group: base, bonus or deduction; deduction points are negative.
+-- and each accepted appeal (申诉更正, outside the caps).
+-- points_group: base, bonus, deduction or appeal; deduction points are negative, appeal points signed.
 -- Incremental by month (int_dirty_months): only the months to build are computed.
 {{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
@@ -108,6 +109,17 @@ admin_rows as (
     from {{ ref('int_admin_items_in_force') }}
     where item_kind in ('bonus', 'deduction')
       and {{ in_months_to_build('month_start') }}
+),
+
+appeal_rows as (
+    -- accepted appeals (申诉更正): outside the bonus and deduction caps (points_group 'appeal')
+    select member_id, month_start, 'appeal' as component, 'appeal' as points_group, points,
+           'appeals' as source_system, appeal_id as source_record_id,
+           'appeal ' || appeal_id || ' (' || component || ') accepted'
+           || coalesce(' by ' || decided_by, '') || coalesce(' on ' || cast(cast(decided_at as date) as {{ dbt.type_string() }}), '')
+           || coalesce(': ' || reason, '') as detail
+    from {{ ref('int_member_appeals_in_force') }}
+    where {{ in_months_to_build('month_start') }}
 )
 
 select member_id, month_start, component, points_group, cast(points as decimal(18,6)) as points, source_system, source_record_id, detail
@@ -117,3 +129,4 @@ union all select member_id, month_start, component, points_group, cast(points as
 union all select member_id, month_start, component, points_group, cast(points as decimal(18,6)), source_system, source_record_id, detail from service_rows
 union all select member_id, month_start, component, points_group, cast(points as decimal(18,6)), source_system, source_record_id, detail from absence_rows
 union all select member_id, month_start, component, points_group, cast(points as decimal(18,6)), source_system, source_record_id, detail from admin_rows
+union all select member_id, month_start, component, points_group, cast(points as decimal(18,6)), source_system, source_record_id, detail from appeal_rows

@@ -1,5 +1,5 @@
--- Reference checks of every record that points at a person or a meeting: one row per meeting and
--- admin record with its reference_status (ok, unknown_person, ambiguous_person, unknown_meeting),
+-- Reference checks of every record that points at a person or a meeting: one row per meeting,
+-- admin and appeal record with its reference_status (ok, unknown_person, ambiguous_person, unknown_meeting),
 -- and one per learning record that is held back (its phone maps to nobody or to several people).
 -- Evaluated on every build, so a record counts as soon as the roster snapshot or meeting it needs has arrived.
 with known_meetings as (
@@ -48,6 +48,14 @@ admin_items as (
     left join {{ ref('int_known_employees') }} as e on e.employee_no = i.employee_no
 ),
 
+appeals as (
+    select
+        a.event_id, 'appeals' as source, 'appeal' as entity, a.source_file, a.source_position,
+        case when e.employee_no is null then 'unknown_person' else 'ok' end as reference_status
+    from {{ ref('stg_appeals__appeal') }} as a
+    left join {{ ref('int_known_employees') }} as e on e.employee_no = a.employee_no
+),
+
 learning_points as (
     -- learning rows are listed only when held back: the learning models read the person map directly
     select
@@ -73,5 +81,6 @@ select * from attendance
 union all select * from leaves
 union all select * from services
 union all select * from admin_items
+union all select * from appeals
 union all select * from learning_points
 union all select * from learning_courses

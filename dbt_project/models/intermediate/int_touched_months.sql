@@ -5,7 +5,7 @@
 --     event time: audit.build_batches lists the batches it read) and the records whose reference
 --     check changed since (audit.quarantine_references), mapped to the months they count in by their
 --     own time: meeting start (every version of the meeting; attendance and leave by their meeting),
---     service start, learning date, KPI period, admin month; a roster or branch change effective on
+--     service start, learning date, KPI period, admin and appeal month; a roster or branch change effective on
 --     D touches D's month and every later month;
 --   - the spine (audit.build_months): a month new to it (the newest complete month once the clock
 --     enters a new month) or under changed rules (a rule version from its effective_from on);
@@ -22,11 +22,7 @@
         {%- set incremental = false -%}
     {%- endif -%}
 {%- endif -%}
-{%- set entities = [
-    ('roster', 'member'), ('roster', 'snapshot'), ('roster', 'branch'),
-    ('meeting', 'meeting'), ('meeting', 'attendance'), ('meeting', 'leave'), ('meeting', 'service_record'),
-    ('learning', 'points'), ('learning', 'course'), ('performance', 'kpi'), ('admin', 'item'),
-] %}
+{%- set entities = event_entities() %}
 {%- for source_name, entity in entities %}
 -- depends_on: {{ source(source_name, entity) }}
 {%- endfor %}
@@ -132,6 +128,11 @@ touched_labelled_months as (
     select versions.month, 'admin'
     from {{ source('admin', 'item') }} as versions
     where versions.natural_key in (select natural_key from touched_admin_item)
+    union all
+    -- an appeal counts in the month it is about (every version: a moved appeal leaves its old month)
+    select versions.month, 'appeal'
+    from {{ source('appeals', 'appeal') }} as versions
+    where versions.natural_key in (select natural_key from touched_appeals_appeal)
 ),
 
 spine_changes as (
