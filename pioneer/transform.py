@@ -8,6 +8,7 @@ complete (older) warehouse; nobody ever sees a half-built mart.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -19,6 +20,37 @@ from pathlib import Path
 from pioneer.config import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+
+
+# what the dbt project's code is made of (the build's output depends on nothing else but the
+# events, the clock and the rules)
+CODE_PARTS = ("dbt_project.yml", "models", "macros", "tests", "seeds")
+
+
+def code_sha256() -> str:
+    """sha256 of the dbt project's code: every file of :data:`CODE_PARTS`, by relative path and bytes.
+
+    Each build stores it in ``audit.build_code``; a build whose code differs from the published
+    warehouse's (a new release: a new column, a changed rule of a model) rebuilds every month
+    instead of carrying months the old code computed."""
+    digest = hashlib.sha256()
+    for part in CODE_PARTS:
+        root = PROJECT_DIR / part
+        for path in sorted([root] if root.is_file() else root.rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(PROJECT_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def built_code(warehouse: Path) -> str | None:
+    """The code sha256 the warehouse was built with (None: built before it was recorded)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        try:
+            return con.execute("select code_sha256 from audit.build_code").fetchone()[0]
+        except duckdb.CatalogException:
+            return None
 
 
 class TransformError(RuntimeError):
@@ -62,7 +94,7 @@ def run_dbt(settings: Settings, args: list[str], warehouse: Path) -> list[dict]:
         "--target", settings.dbt_target,
         "--target-path", str(target),
         "--log-path", str(logs),
-        "--vars", json.dumps({"now": clock}),
+        "--vars", json.dumps({"now": clock, "code_sha256": code_sha256()}),
     ]  # fmt: skip
     proc = subprocess.run(
         cmd, env=dbt_env(settings, warehouse), capture_output=True, text=True, preexec_fn=_die_with_parent
@@ -107,6 +139,9 @@ def build(settings: Settings, full_refresh: bool = False) -> TransformSummary:
     published, candidate = warehouse_path(settings), candidate_path(settings)
     candidate.parent.mkdir(parents=True, exist_ok=True)
     candidate.unlink(missing_ok=True)
+    if published.exists() and not full_refresh and built_code(published) != code_sha256():
+        print("the dbt project changed since the last build: rebuilding every month", file=sys.stderr)
+        full_refresh = True
     if published.exists() and not full_refresh:
         shutil.copyfile(published, candidate)
     # unit tests check the SQL, not the data: CI runs them (tests/dbt); the nightly build does not
