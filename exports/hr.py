@@ -141,6 +141,19 @@ def month_rows(con: duckdb.DuckDBPyConnection, period: str) -> pd.DataFrame:
     ).df()
 
 
+def open_appeals(con: duckdb.DuckDBPyConnection, period: str) -> list[str]:
+    """Employees with a ``submitted`` appeal about the month (its latest version), sorted: HR holds
+    their pay line open (``appeals_open_employee_nos``)."""
+    return [
+        r[0]
+        for r in con.execute(
+            "select distinct employee_no from marts.fct_member_appeals"
+            " where month = ? and status = 'submitted' order by 1",
+            [period],
+        ).fetchall()
+    ]
+
+
 def _fmt(value) -> str:
     return f"{Decimal(str(value)):.2f}"
 
@@ -280,6 +293,7 @@ def _publish_month(
         "supersedes": previous["version"] if previous else None,
         "changed_employee_nos": changed,
         "kpi_missing_employee_nos": sorted(rows.loc[rows["kpi_missing"], "employee_no"].tolist()),
+        "appeals_open_employee_nos": open_appeals(con, period),
     }
     (staging / f"{name}.manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     target = hr_dir(home) / period

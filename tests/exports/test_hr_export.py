@@ -14,8 +14,9 @@ from pioneer.config import Settings
 RULES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "rules.csv"
 
 
-def make_warehouse(path: Path, rows: list[tuple]) -> Path:
-    """A warehouse with the tables the export reads: rules seed, dim_member, member index."""
+def make_warehouse(path: Path, rows: list[tuple], appeals: list[tuple] = ()) -> Path:
+    """A warehouse with the tables the export reads: rules seed, dim_member, member index, appeals
+    (``appeals``: (employee_no, month, status) of each appeal's latest version)."""
     path.unlink(missing_ok=True)
     with duckdb.connect(str(path)) as con:
         con.execute("create schema staging; create schema marts")
@@ -33,6 +34,11 @@ def make_warehouse(path: Path, rows: list[tuple]) -> Path:
             "insert into marts.fct_member_index_monthly values (?, ?, ?, ?, ?, 'v1', ?, ?)",
             [row + (row[2] == 0,) for row in rows],  # the member at 0 was vetoed
         )
+        con.execute(
+            "create table marts.fct_member_appeals (employee_no varchar, month varchar, status varchar)"
+        )
+        if appeals:
+            con.executemany("insert into marts.fct_member_appeals values (?, ?, ?)", list(appeals))
     return path
 
 
@@ -69,7 +75,13 @@ def test_export_day_is_day_5_of_next_month():
 
 
 def test_first_publication_quiet_night_restatement_and_window_end(tmp_path, home):
-    wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-09") + month_of("2026-10"))
+    appeals = [
+        ("SG0000003", "2026-10", "submitted"),  # open: HR holds the line
+        ("SG0000002", "2026-10", "submitted"),
+        ("SG0000004", "2026-10", "rejected"),  # decided: not open
+        ("SG0000005", "2026-09", "submitted"),  # about another month
+    ]
+    wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-09") + month_of("2026-10"), appeals)
 
     before = night(home, wh, "2026-11-04T23:00:00+08:00")  # Oct not due yet; Sep is
     assert [(m.period, m.action, m.version) for m in before.months] == [("2026-09", "published", 1)]
@@ -100,6 +112,7 @@ def test_first_publication_quiet_night_restatement_and_window_end(tmp_path, home
         and manifest["changed_employee_nos"] == []
     )
     assert manifest["kpi_missing_employee_nos"] == ["SG0000001"]
+    assert manifest["appeals_open_employee_nos"] == ["SG0000002", "SG0000003"]  # sorted, only M's open ones
     assert manifest["validation"] == {"suites": ["hr_export", "hr_export_kpi_coverage"], "passed": True}
 
     quiet = night(home, wh, "2026-11-06T01:30:00+08:00")
@@ -117,6 +130,7 @@ def test_first_publication_quiet_night_restatement_and_window_end(tmp_path, home
     # kpi_missing is not an export column: only SG0000005's row changed
     assert v2["supersedes"] == 1 and v2["changed_employee_nos"] == ["SG0000005"]
     assert v2["kpi_missing_employee_nos"] == []
+    assert v2["appeals_open_employee_nos"] == []  # always present; none open when v2 was written
     assert csv_path.read_bytes() == raw  # v1 never rewritten
 
     wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-09", n=19) + changed)
