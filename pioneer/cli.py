@@ -110,9 +110,14 @@ def run(
     if not settings.sources.is_dir():
         fail(EXIT_USAGE, f"--sources {settings.sources} is not a directory")
     from pioneer.home import HomeInUse
+    from pioneer.rules import RulesFileError, check_rules_file
     from pioneer.run import GateFailed, nightly
     from pioneer.runs import ClockWoundBack, last_run
 
+    try:
+        check_rules_file(settings.rules_file)
+    except RulesFileError as exc:
+        fail(EXIT_USAGE, str(exc))
     try:
         summary, record = nightly(settings, full_refresh)
     except ClockWoundBack as exc:

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     performance_overlap_minutes: int = Field(60, description="Overlap window of incremental KPI reads.")
     hr_endpoint_url: str | None = Field(None, description="Optional HR endpoint receiving each export.")
     hr_endpoint_token: str | None = Field(None, description="Bearer token of the HR endpoint.", repr=False)
+    rules_file: Path = Field(
+        Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "rules.csv",
+        description="The rules file (index-rules.md): one CSV row per rule version; default: the shipped one.",
+    )
     export_from: str | None = Field(None, description="First month (YYYY-MM) ever exported; unset = all.")
     # Overrides of the rules seed (dbt_project/seeds/rules.csv), which holds the defaults.
     min_kpi_coverage: float | None = Field(
@@ -106,7 +110,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"no such group: {group}") from None
         return group or None
 
-    @field_validator("home", "sources")
+    @field_validator("home", "sources", "rules_file")
     @classmethod
     def _absolute(cls, path: Path) -> Path:
         """Paths are resolved once, here: a relative ``--home`` means its absolute path everywhere

@@ -33,6 +33,7 @@ class RunSummary:
     gates: list[dict] = field(default_factory=list)  # every gate's verdict (GateResult.verdict)
     failed_gate: dict | None = None  # the gate that stopped the run: message, and each failure
     held: list[dict] = field(default_factory=list)  # deliveries held when the run ended (ingest/holds.py)
+    rules_file: str = ""  # the rules file the run was configured with (Settings.rules_file)
     rules_sha256: str = ""  # sha256 of the rules seed the run built with (pioneer/replay.py checks it)
 
 
@@ -78,6 +79,7 @@ def record_run(
     summary = RunSummary(
         started_at=started_at or finished_at, finished_at=finished_at, clock=settings.clock().isoformat()
     )
+    summary.rules_file = str(settings.rules_file)
     summary.rules_sha256 = rules_sha256()
     summary.status = "success" if done else "validation_failed" if gate else "failed"
     summary.held = held(settings.home)

@@ -1,0 +1,166 @@
+"""The rules file (index-rules.md "The rules file"): one CSV row per rule version, validated here
+before anything of a run happens.
+
+:func:`load_rules` reads the configured file (``Settings.rules_file``, ``PIONEER_RULES_FILE``;
+default: the shipped ``dbt_project/seeds/rules.csv``) and checks every row against
+:class:`RuleVersion`: every column of the spec present, each value of its type, ``effective_from``
+the first day of a month, versions unique and ordered by ``effective_from``. Any problem raises
+:class:`RulesFileError` with one line naming the file, the version and the column (exit 2).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+SHIPPED_RULES = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "rules.csv"
+
+
+class RulesFileError(ValueError):
+    """The rules file is missing, lacks a column, or holds a value of the wrong type (exit 2)."""
+
+
+class RuleVersion(BaseModel):
+    """One row of the rules file, each column typed as the spec says (its order is the spec's)."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    rule_version: str
+    effective_from: dt.date
+    org_life_max: Decimal
+    learning_max: Decimal
+    performance_max: Decimal
+    pioneer_role_max: Decimal
+    learning_monthly_target: Decimal
+    kpi_full_score: Decimal
+    service_target_hours: Decimal
+    presence_share: Decimal
+    meeting_quorum_share: Decimal
+    min_active_days: int
+    lecture_points: Decimal
+    course_points: Decimal
+    course_bonus_cap: Decimal
+    service_bonus_per_hour: Decimal
+    service_bonus_cap: Decimal
+    bonus_cap: Decimal
+    deduction_cap: Decimal
+    unexcused_absence_points: Decimal
+    index_min: Decimal
+    index_max: Decimal
+    index_decimals: int
+    grade_pioneer_min: Decimal
+    grade_qualified_min: Decimal
+    grade_warning_min: Decimal
+    pioneer_share: Decimal
+    coef_pioneer: Decimal
+    coef_qualified: Decimal
+    coef_warning: Decimal
+    coef_lagging: Decimal
+    branch_member_weight: Decimal
+    branch_compliance_weight: Decimal
+    compliance_scale: Decimal
+    star_3_min: Decimal
+    star_2_min: Decimal
+    star_1_min: Decimal
+    export_day: int
+    restatement_months: int
+    min_kpi_coverage: Decimal
+    hr_scope: str
+    learning_basis: Literal["points", "courses"]
+    course_target: int
+    notice_days: int
+    alert_days: int
+
+    @field_validator("rule_version", "hr_scope")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("effective_from")
+    @classmethod
+    def _first_of_month(cls, value: dt.date) -> dt.date:
+        if value.day != 1:
+            raise ValueError(f"{value.isoformat()} is not the first day of a month")
+        return value
+
+    @field_validator("course_target", "notice_days", "alert_days", "restatement_months")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value
+
+
+COLUMNS = list(RuleVersion.model_fields)
+
+
+def rules_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def load_rules(path: Path) -> list[RuleVersion]:
+    """Every rule version of the rules file at ``path``, validated (see the module docstring)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesFileError(f"rules file {path}: cannot be read as UTF-8 ({exc})") from None
+    reader = csv.DictReader(text.splitlines())
+    header = reader.fieldnames or []
+    rows = list(reader)
+    if not rows:
+        raise RulesFileError(f"rules file {path}: no rule version")
+    versions: list[RuleVersion] = []
+    for line, row in enumerate(rows, start=2):
+        version = (row.get("rule_version") or "").strip() or f"(line {line})"
+        for column in COLUMNS:
+            if column not in header:
+                raise RulesFileError(f"rules file {path}, version {version}, column {column}: missing")
+        unknown = [c for c in header if c not in COLUMNS]
+        if unknown:
+            raise RulesFileError(
+                f"rules file {path}, version {version}, column {unknown[0]}: not a rules column"
+            )
+        try:
+            versions.append(RuleVersion(**{c: (row[c] or "").strip() for c in COLUMNS}))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            column = ".".join(map(str, error["loc"]))
+            raise RulesFileError(
+                f"rules file {path}, version {version}, column {column}: {error['msg']} (got {row[column]!r})"
+            ) from None
+    seen: set[str] = set()
+    for previous, current in zip([None, *versions], versions, strict=False):
+        if current.rule_version in seen:
+            raise RulesFileError(
+                f"rules file {path}, version {current.rule_version}, column rule_version: not unique"
+            )
+        seen.add(current.rule_version)
+        if previous and current.effective_from <= previous.effective_from:
+            raise RulesFileError(
+                f"rules file {path}, version {current.rule_version}, column effective_from: "
+                f"{current.effective_from} is not after {previous.effective_from} of {previous.rule_version} "
+                "(versions are ordered by effective_from)"
+            )
+    return versions
+
+
+def check_rules_file(rules_file: Path) -> list[RuleVersion]:
+    """Validate the configured rules file before a run does anything. The build still reads the
+    shipped seed (``dbt_project/seeds/rules.csv``): until it reads the configured file, a file
+    whose bytes differ from the seed's is refused (exit 2) rather than silently ignored."""
+    versions = load_rules(rules_file)
+    if rules_sha256(rules_file) != rules_sha256(SHIPPED_RULES):
+        raise RulesFileError(
+            f"rules file {rules_file}: differs from the shipped {SHIPPED_RULES}; this build only scores "
+            "with the shipped rules file so far"
+        )
+    return versions

@@ -1,0 +1,78 @@
+"""The rules file as configuration (index-rules.md "The rules file"): validated before a run does
+anything; a missing column or a wrongly typed value is exit 2 naming file, version and column."""
+
+import csv
+import io
+
+import pytest
+from pioneer_cli import pioneer
+
+from pioneer.rules import COLUMNS, SHIPPED_RULES, RulesFileError, load_rules
+
+
+def _rows() -> list[dict]:
+    return list(csv.DictReader(io.StringIO(SHIPPED_RULES.read_text(encoding="utf-8"))))
+
+
+def _write(path, rows, columns=None):
+    columns = columns or COLUMNS
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_the_shipped_file_has_the_spec_columns_and_the_v1_values():
+    versions = load_rules(SHIPPED_RULES)
+    assert SHIPPED_RULES.read_text().splitlines()[0].split(",") == COLUMNS
+    v1 = versions[0]
+    assert (v1.hr_scope, v1.learning_basis, v1.course_target, v1.notice_days, v1.alert_days) == (
+        "all", "points", 2, 0, 7,
+    )  # fmt: skip
+
+
+def test_a_later_version_is_read(tmp_path):
+    v2 = _rows()[0] | {"rule_version": "v2", "effective_from": "2026-09-01", "lecture_points": "5"}
+    versions = load_rules(_write(tmp_path / "rules.csv", [*_rows(), v2]))
+    assert [v.rule_version for v in versions] == ["v1", "v2"]
+
+
+@pytest.mark.parametrize(
+    ("change", "column"),
+    [
+        ({"effective_from": "2026-09-02"}, "effective_from"),
+        ({"effective_from": "1999-01-01"}, "effective_from"),
+        ({"rule_version": "v1"}, "rule_version"),
+        ({"learning_basis": "minutes"}, "learning_basis"),
+        ({"notice_days": "five"}, "notice_days"),
+    ],
+)
+def test_bad_versions_name_the_column(tmp_path, change, column):
+    v2 = _rows()[0] | {"rule_version": "v2", "effective_from": "2026-09-01"} | change
+    with pytest.raises(RulesFileError, match=f"version v[12], column {column}"):
+        load_rules(_write(tmp_path / "rules.csv", [*_rows(), v2]))
+
+
+def test_cli_missing_column_is_exit_2_naming_file_version_column(tmp_path):
+    rules = _write(tmp_path / "rules.csv", _rows(), [c for c in COLUMNS if c != "notice_days"])
+    (tmp_path / "landing").mkdir()
+    done = pioneer(
+        "run", "--sources", str(tmp_path / "landing"), "--home", str(tmp_path / "home"),
+        PIONEER_RULES_FILE=str(rules),
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"rules file {rules}, version v1, column notice_days: missing" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_cli_wrongly_typed_value_is_exit_2_naming_file_version_column(tmp_path):
+    rules = _write(tmp_path / "rules.csv", [_rows()[0] | {"min_active_days": "ten"}])
+    (tmp_path / "landing").mkdir()
+    done = pioneer(
+        "run", "--sources", str(tmp_path / "landing"), "--home", str(tmp_path / "home"),
+        PIONEER_RULES_FILE=str(rules),
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"rules file {rules}, version v1, column min_active_days:" in done.stderr
+    assert not (tmp_path / "home" / "runs").exists()  # refused before anything ran
