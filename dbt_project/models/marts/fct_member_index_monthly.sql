@@ -1,5 +1,6 @@
 -- Pioneer Index of every scored member month (先锋指数): dimensions, bonus, deductions, veto, index,
--- grade (RANK() among the company's scored members of the month), HR coefficient, ranks, deltas.
+-- grade (RANK() among the company's scored members of the month), HR coefficient, ranks, deltas,
+-- and whether the member month is in the pay linkage (the rule version's hr_scope).
 -- Incremental by month (int_dirty_months): only the months to build are computed.
 {{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
@@ -56,7 +57,8 @@ graded as (
         rules.coef_pioneer,
         rules.coef_qualified,
         rules.coef_warning,
-        rules.coef_lagging
+        rules.coef_lagging,
+        rules.hr_scope
     from ranked
     inner join {{ ref('rules') }} as rules on rules.rule_version = ranked.rule_version
 )
@@ -91,6 +93,11 @@ select
     cast(graded.index_score - previous_month.index_score as decimal(18,2)) as mom_delta,
     cast(graded.index_score - previous_year.index_score as decimal(18,2)) as yoy_delta,
     graded.kpi_missing,
+    -- in the pay linkage (index-rules.md, hr_scope): every department, or the version's listed ones
+    coalesce(
+        graded.hr_scope = 'all' or '|' || graded.hr_scope || '|' like '%|' || graded.department_id || '|%',
+        false
+    ) as in_pay_scope,
     graded.rule_version,
     graded.month_start
 from graded
