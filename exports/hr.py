@@ -136,7 +136,7 @@ def month_rows(con: duckdb.DuckDBPyConnection, period: str) -> pd.DataFrame:
     return con.execute(
         "select employee_no, month as period, index_score as pioneer_index, grade, "
         "performance_coefficient, rule_version, kpi_missing "
-        "from marts.fct_member_index_monthly where month = ? order by employee_no",
+        "from marts.fct_member_index_monthly where month = ? and in_pay_scope order by employee_no",
         [period],
     ).df()
 
@@ -205,18 +205,20 @@ def gate_parameters(
 ) -> dict:
     """The export suites' parameters for ``staged`` (the CSV as read back): the month's scored
     members from the marts, the rules' constants, and the grade each row must have by the rules
-    (:func:`expectations.marts.spec_grades`, ranked among all the month's scored members)."""
+    (:func:`expectations.marts.spec_grades`, ranked among all the month's scored members); the rows
+    expected are the scored members in the pay scope (``in_pay_scope``)."""
     scored = con.execute(
-        "select employee_no, index_score, vetoed from marts.fct_member_index_monthly where month = ?",
+        "select employee_no, index_score, vetoed, in_pay_scope from marts.fct_member_index_monthly where month = ?",
         [period],
     ).df()
+    in_scope = scored[scored["in_pay_scope"].astype(bool)]  # the export's rows; grades rank all scored
     vetoed = (
         staged["employee_no"].map(dict(zip(scored["employee_no"], scored["vetoed"], strict=True))).eq(True)
     )
     grades = spec_grades(staged["pioneer_index"], vetoed, scored["index_score"], rules)
     return {
-        "scored_members": len(scored),
-        "scored_employee_nos": scored["employee_no"].tolist(),
+        "scored_members": len(in_scope),
+        "scored_employee_nos": in_scope["employee_no"].tolist(),
         "mart_indexes": [
             [e, float(i)] for e, i in zip(scored["employee_no"], scored["index_score"], strict=True)
         ],

@@ -174,10 +174,13 @@ def warehouse() -> duckdb.DuckDBPyConnection:
         "create table marts.fct_member_index_monthly (member_id varchar, employee_no varchar, "
         "month varchar, active_days integer, index_score decimal(5,2), base decimal(8,4), "
         "bonus decimal(8,4), deductions decimal(8,4), vetoed boolean, grade varchar, "
-        "performance_coefficient decimal(3,2), rank_overall bigint, rule_version varchar, kpi_missing boolean)"
+        "performance_coefficient decimal(3,2), rank_overall bigint, rule_version varchar, kpi_missing boolean, "
+        "in_pay_scope boolean default true)"
     )
     con.executemany(
-        "insert into marts.fct_member_index_monthly values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "insert into marts.fct_member_index_monthly (member_id, employee_no, month, active_days, index_score, base, "
+        "bonus, deductions, vetoed, grade, performance_coefficient, rank_overall, rule_version, kpi_missing) "
+        "values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         member_rows(PERIOD, SEPTEMBER) + member_rows(NEXT, OCTOBER),
     )
     return con

@@ -14,7 +14,9 @@ from pioneer.config import Settings
 RULES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "rules.csv"
 
 
-def make_warehouse(path: Path, rows: list[tuple], appeals: list[tuple] = ()) -> Path:
+def make_warehouse(
+    path: Path, rows: list[tuple], appeals: list[tuple] = (), out_of_scope: set = frozenset()
+) -> Path:
     """A warehouse with the tables the export reads: rules seed, dim_member, member index, appeals
     (``appeals``: (employee_no, month, status) of each appeal's latest version)."""
     path.unlink(missing_ok=True)
@@ -28,11 +30,11 @@ def make_warehouse(path: Path, rows: list[tuple], appeals: list[tuple] = ()) -> 
         con.execute(
             "create table marts.fct_member_index_monthly (employee_no varchar, month varchar, index_score decimal(5,2), "
             "grade varchar, performance_coefficient decimal(3,2), rule_version varchar, kpi_missing boolean, "
-            "vetoed boolean)"
+            "vetoed boolean, in_pay_scope boolean)"
         )
         con.executemany(
-            "insert into marts.fct_member_index_monthly values (?, ?, ?, ?, ?, 'v1', ?, ?)",
-            [row + (row[2] == 0,) for row in rows],  # the member at 0 was vetoed
+            "insert into marts.fct_member_index_monthly values (?, ?, ?, ?, ?, 'v1', ?, ?, ?)",
+            [row + (row[2] == 0, row[0] not in out_of_scope) for row in rows],  # the member at 0 was vetoed
         )
         con.execute(
             "create table marts.fct_member_appeals (employee_no varchar, month varchar, status varchar)"
@@ -181,3 +183,16 @@ def test_too_many_pioneers_fail_and_export_from_limits_history(tmp_path, home):
     assert [(m.period, m.action) for m in summary.months if m.period == "2026-09"] == [("2026-09", "failed")]
     rows = list(csv.DictReader((home / "exports/hr/2026-10/pioneer_index_2026-10_v1.csv").open()))
     assert len(rows) == 20
+
+
+def test_only_the_pay_scope_goes_to_hr(tmp_path, home):
+    """A pilot's shadow members are scored and graded company-wide but never sent to HR: the export
+    holds exactly the in-scope rows (and passes its gate: one row per scored member in the pay scope)."""
+    shadow = {"SG0000001", "SG0000007"}  # a PIONEER and a QUALIFIED member outside the pilot
+    wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-10"), out_of_scope=shadow)
+    done = night(home, wh, "2026-11-05T01:30:00+08:00")
+    assert [(m.period, m.action, m.rows) for m in done.months] == [("2026-10", "published", 18)]
+    with open(home / "exports" / "hr" / "2026-10" / "pioneer_index_2026-10_v1.csv", newline="") as f:
+        exported = {r["employee_no"]: r for r in csv.DictReader(f)}
+    assert len(exported) == 18 and not shadow & exported.keys()
+    assert exported["SG0000002"]["grade"] == "PIONEER"  # graded among all 20, not among the 18
