@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from expectations.gates import MAX_OFFENDING_ROWS, Failure, GateResult, load_suite, validate_frame
-from ingest.schema import ENTITIES, ENUMS, FUTURE_SLACK, TIME_MIN, sql_text
+from ingest.schema import APPEAL_POINTS_MAX, ENTITIES, ENUMS, FUTURE_SLACK, TIME_MIN, sql_text
 from pioneer.config import Settings
 
 RECENT_FILES = 10  # files of the same feed that make its "usual" volume
@@ -47,7 +47,10 @@ def _parameters(source: str, entity: str, now: dt.datetime) -> dict:
     enums = {
         f"enum_{col}": list(values) for (s, e, col), values in ENUMS.items() if (s, e) == (source, entity)
     }
-    return {"time_min": TIME_MIN, "time_max": now + FUTURE_SLACK, **enums}
+    bounds = (
+        {"points_min": -APPEAL_POINTS_MAX, "points_max": APPEAL_POINTS_MAX} if source == "appeals" else {}
+    )
+    return {"time_min": TIME_MIN, "time_max": now + FUTURE_SLACK, **enums, **bounds}
 
 
 def delivery_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now: dt.datetime):

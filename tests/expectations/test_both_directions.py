@@ -1030,6 +1030,42 @@ SOURCE_RECORDS: dict[tuple[str, str], list[dict]] = {
             "status": "revoked",
         },
     ],
+    ("appeals", "appeal"): [
+        {
+            "natural_key": "AP1",
+            "appeal_id": "AP1",
+            "employee_no": "SG3700001",
+            "month": "2026-10",
+            "component": "performance",
+            "points": Decimal("100.00"),
+            "status": "accepted",
+            "decided_by": "office",
+            "decided_at": T(2026, 11, 3, 9),
+            "updated_at": T(2026, 11, 3, 9),
+        },
+        {
+            "natural_key": "AP2",
+            "appeal_id": "AP2",
+            "employee_no": "SG3700002",
+            "month": "2026-10",
+            "component": "other",
+            "points": Decimal("-100.00"),
+            "status": "accepted",
+            "decided_by": "office",
+            "decided_at": T(2026, 11, 3, 9),
+            "updated_at": T(2026, 11, 3, 9),
+        },
+        {
+            "natural_key": "AP3",
+            "appeal_id": "AP3",
+            "employee_no": "SG3700003",
+            "month": "2026-10",
+            "component": "org_life",
+            "points": None,
+            "status": "submitted",
+            "updated_at": T(2026, 11, 2, 9),
+        },
+    ],
 }
 
 # (mutation name, mutation, doc, expectation key) per entity, besides the envelope's
@@ -1251,6 +1287,40 @@ SOURCE_MUTATIONS: dict[tuple[str, str], list[tuple[str, Mutation, str, str]]] = 
             "column_values_to_be_in_set(status)",
         ),
         ("points_negative", at(0, points=-1.0), "points -1", "column_values_to_be_between(points)"),
+    ],
+    ("appeals", "appeal"): [
+        (
+            "appeal_id_missing",
+            at(0, appeal_id=None),
+            "no appeal_id",
+            "column_values_to_not_be_null(appeal_id)",
+        ),
+        (
+            "employee_no_missing",
+            at(0, employee_no=None),
+            "no employee_no",
+            "column_values_to_not_be_null(employee_no)",
+        ),
+        ("month_13", at(0, month="2026-13"), "month 2026-13", "column_values_to_match_regex(month)"),
+        (
+            "component_not_in_enum",
+            at(0, component="salary"),
+            "component salary",
+            "column_values_to_be_in_set(component)",
+        ),
+        (
+            "status_not_in_enum",
+            at(0, status="pending"),
+            "status pending",
+            "column_values_to_be_in_set(status)",
+        ),
+        ("points_above_100", at(0, points=100.01), "points 100.01", "column_values_to_be_between(points)"),
+        (
+            "points_below_minus_100",
+            at(1, points=-100.01),
+            "points -100.01",
+            "column_values_to_be_between(points)",
+        ),
     ],
 }
 
