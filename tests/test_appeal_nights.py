@@ -30,6 +30,7 @@ def test_an_appeal_accepted_after_v1_restates_the_month(tmp_path):
         employee, before = con.execute(
             "select employee_no, index_score from marts.fct_member_index_monthly"
             " where month = '2026-10' and not vetoed and index_score between 40 and 80"
+            " and employee_no not in (select employee_no from marts.fct_member_appeals)"
             " order by employee_no limit 1"
         ).fetchone()
     (appeals / "appeals_test_1.csv").write_text(

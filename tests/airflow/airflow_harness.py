@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -38,6 +39,24 @@ def airflow_env(airflow_home: Path, pioneer_home: Path, landing: Path, **extra: 
         **extra,
     )
     return env
+
+
+def prepare_airflow(env: dict[str, str]) -> None:
+    """``airflow db migrate`` and the repo's pools, in the test's own AIRFLOW_HOME."""
+    for cmd in (["db", "migrate"], ["pools", "import", str(DAGS / "pools.json")]):
+        done = subprocess.run([AIRFLOW, *cmd], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def dags_test(env: dict[str, str], logical_date: str = LOGICAL_DATE) -> subprocess.CompletedProcess:
+    """``airflow dags test pioneer_nightly <logical_date>``: one night in-process (SQLite, LocalExecutor)."""
+    return subprocess.run(
+        [AIRFLOW, "dags", "test", "pioneer_nightly", logical_date],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def member_index(home: Path) -> list[tuple]:

@@ -7,24 +7,17 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import subprocess
 from decimal import Decimal
 
 import duckdb
 import pytest
-from airflow_harness import AIRFLOW, DAGS, airflow_env
+from airflow_harness import airflow_env, dags_test, prepare_airflow
 
 HEADER = "appeal_id,employee_no,month,component,points,reason,status,decided_by,decided_at,updated_at\n"
 
 
 def night(env: dict, logical_date: str) -> None:
-    ran = subprocess.run(
-        [AIRFLOW, "dags", "test", "pioneer_nightly", logical_date],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    ran = dags_test(env, logical_date)
     log = ran.stdout[-4000:] + ran.stderr[-4000:]
     assert ran.returncode == 0 and "state=success" in ran.stdout + ran.stderr, log
 
@@ -39,15 +32,14 @@ def test_appeal_nights_in_airflow(tmp_path, landing):
     sources, home = tmp_path / "landing", tmp_path / "home"
     shutil.copytree(landing, sources)
     env = airflow_env(tmp_path / "airflow", home, sources)
-    for cmd in (["db", "migrate"], ["pools", "import", str(DAGS / "pools.json")]):
-        done = subprocess.run([AIRFLOW, *cmd], env=env, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    prepare_airflow(env)
 
     night(env, "2026-11-04T01:30:00+08:00")  # before October's export day: marts only
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         employee, before = con.execute(
             "select employee_no, index_score from marts.fct_member_index_monthly"
-            " where month = '2026-10' and not vetoed and index_score between 40 and 80 order by 1 limit 1"
+            " where month = '2026-10' and not vetoed and index_score between 40 and 80"
+            " and employee_no not in (select employee_no from marts.fct_member_appeals) order by 1 limit 1"
         ).fetchone()
     (sources / "appeals").mkdir(exist_ok=True)
     (sources / "appeals" / "appeals_dag_1.csv").write_text(

@@ -9,7 +9,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from airflow_harness import AIRFLOW, DAGS, LOGICAL_DATE, airflow_env, assert_published
+from airflow_harness import (
+    DAGS,
+    LOGICAL_DATE,
+    airflow_env,
+    assert_published,
+    dags_test,
+    prepare_airflow,
+)
 
 from ingest.schema import SOURCES
 
@@ -129,21 +136,12 @@ def test_settings_come_from_airflow_connections(monkeypatch):
     }
 
 
-def dags_test(tmp: Path, landing: Path, **extra: str) -> tuple[subprocess.CompletedProcess, Path]:
+def night_in_airflow(tmp: Path, landing: Path, **extra: str) -> tuple[subprocess.CompletedProcess, Path]:
     """``airflow dags test pioneer_nightly LOGICAL_DATE`` with its own AIRFLOW_HOME on SQLite."""
     home = tmp / "home"
     env = airflow_env(tmp / "airflow", home, landing, **extra)
-    for cmd in (["db", "migrate"], ["pools", "import", str(DAGS / "pools.json")]):
-        done = subprocess.run([AIRFLOW, *cmd], env=env, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    ran = subprocess.run(
-        [AIRFLOW, "dags", "test", "pioneer_nightly", LOGICAL_DATE],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    return ran, home
+    prepare_airflow(env)
+    return dags_test(env), home
 
 
 def last_record(home: Path) -> dict:
@@ -152,7 +150,7 @@ def last_record(home: Path) -> dict:
 
 @pytest.mark.slow
 def test_dags_test_runs_the_whole_night(tmp_path, landing):
-    ran, home = dags_test(tmp_path, landing)
+    ran, home = night_in_airflow(tmp_path, landing)
     log = ran.stdout[-4000:] + ran.stderr[-4000:]
     assert ran.returncode == 0, log
     assert "state=success" in ran.stdout + ran.stderr, log
@@ -165,7 +163,7 @@ def test_dags_test_runs_the_whole_night(tmp_path, landing):
 
 @pytest.mark.slow
 def test_a_failed_gate_fails_the_run_and_is_recorded(tmp_path, landing):
-    ran, home = dags_test(tmp_path, landing, PIONEER_MIN_KPI_COVERAGE="1")
+    ran, home = night_in_airflow(tmp_path, landing, PIONEER_MIN_KPI_COVERAGE="1")
     assert "state=failed" in ran.stdout + ran.stderr, ran.stdout[-4000:] + ran.stderr[-4000:]
     record = last_record(home)
     assert record["status"] == "validation_failed", record
