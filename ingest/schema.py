@@ -176,7 +176,9 @@ ENTITIES: dict[tuple[str, str], list[pa.Field]] = {
         pa.field("appeal_id", pa.string()),
         pa.field("employee_no", pa.string()),
         pa.field("month", pa.string()),  # YYYY-MM
-        pa.field("component", pa.string()),  # org_life, learning, performance, pioneer_role, bonus, deduction, other
+        pa.field(
+            "component", pa.string()
+        ),  # org_life, learning, performance, pioneer_role, bonus, deduction, other
         pa.field("points", _dec),  # signed; required when accepted
         pa.field("reason", pa.string()),
         pa.field("status", pa.string()),  # submitted, accepted, rejected, withdrawn

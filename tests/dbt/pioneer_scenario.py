@@ -91,11 +91,19 @@ def build_scenario() -> EventStore:
     s.appeal("AP1", "E002", "2026-02", "submitted", component="performance", updated_at="2026-03-06 09:00")
     s.appeal("AP1", "E002", "2026-02", "accepted", 5, component="performance", updated_at="2026-03-08 09:00",
              decided_at="2026-03-08 09:00")  # fmt: skip
-    s.appeal("AP2", "E001", "2026-02", "accepted", 10, updated_at="2026-03-07 09:00", decided_at="2026-03-07 09:00")
-    s.appeal("AP3", "E001", "2026-01", "accepted", 2, updated_at="2026-02-07 09:00", decided_at="2026-02-07 09:00")
+    s.appeal(
+        "AP2", "E001", "2026-02", "accepted", 10, updated_at="2026-03-07 09:00", decided_at="2026-03-07 09:00"
+    )
+    s.appeal(
+        "AP3", "E001", "2026-01", "accepted", 2, updated_at="2026-02-07 09:00", decided_at="2026-02-07 09:00"
+    )
     s.appeal("AP3", "E001", "2026-01", "withdrawn", updated_at="2026-02-09 09:00")
-    s.appeal("AP4", "E002", "2026-01", "rejected", updated_at="2026-02-07 09:00", decided_at="2026-02-07 09:00")
-    s.appeal("AP5", "E999", "2026-01", "accepted", 3, updated_at="2026-02-07 09:00", decided_at="2026-02-07 09:00")
+    s.appeal(
+        "AP4", "E002", "2026-01", "rejected", updated_at="2026-02-07 09:00", decided_at="2026-02-07 09:00"
+    )
+    s.appeal(
+        "AP5", "E999", "2026-01", "accepted", 3, updated_at="2026-02-07 09:00", decided_at="2026-02-07 09:00"
+    )
 
     # --- March -------------------------------------------------------------------------
     s.kpi("E004", "2026-03", 100)

@@ -147,7 +147,11 @@ def test_appeals(warehouse):
         ("M002", "2026-02", Decimal("5"), "appeals", "AP1"),
     ]
     m001 = member_month(warehouse, "M001", "2026-02")
-    assert (m001["index_score"], m001["appeal_adjustment"], m001["vetoed"]) == (Decimal("0.00"), Decimal("10"), True)
+    assert (m001["index_score"], m001["appeal_adjustment"], m001["vetoed"]) == (
+        Decimal("0.00"),
+        Decimal("10"),
+        True,
+    )
     assert member_month(warehouse, "M001", "2026-01")["index_score"] == Decimal("89.00")  # AP3 withdrawn
     appeals = query(
         warehouse, "select appeal_id, status, applied, days_open from marts.fct_member_appeals order by 1"
