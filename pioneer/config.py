@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pioneer.rules import SHIPPED_RULES
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -40,7 +42,7 @@ class Settings(BaseSettings):
     hr_endpoint_url: str | None = Field(None, description="Optional HR endpoint receiving each export.")
     hr_endpoint_token: str | None = Field(None, description="Bearer token of the HR endpoint.", repr=False)
     rules_file: Path = Field(
-        Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "rules.csv",
+        SHIPPED_RULES,
         description="The rules file (index-rules.md): one CSV row per rule version; default: the shipped one.",
     )
     export_from: str | None = Field(None, description="First month (YYYY-MM) ever exported; unset = all.")

@@ -91,14 +91,16 @@ class AuditReport:
 
 
 def rules_seed() -> Path:
-    from pioneer.transform import PROJECT_DIR
+    from pioneer.rules import SHIPPED_RULES
 
-    return PROJECT_DIR / "seeds" / "rules.csv"
+    return SHIPPED_RULES
 
 
 def rules_sha256() -> str:
     """sha256 of the rules seed the build uses now (recorded in every run record)."""
-    return hashlib.sha256(rules_seed().read_bytes()).hexdigest()
+    from pioneer import rules
+
+    return rules.rules_sha256(rules_seed())
 
 
 def _local(moment: dt.datetime) -> dt.datetime:
