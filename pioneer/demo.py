@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import random
 import shutil
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -76,6 +77,17 @@ POINTS_HEADER = "姓名,手机号,日期,当日积分,累计积分\n"
 COURSES_HEADER = "姓名,手机号,课程编号,课程名称,类型,日期\n"
 KPI_HEADER = "employee_no,period,kpi_score,rating,updated_at\n"
 ADMIN_HEADER = "item_id,employee_no,month,kind,points,reason,approved_by,approved_at,status\n"
+APPEAL_HEADER = (
+    "appeal_id,employee_no,month,component,points,reason,status,decided_by,decided_at,updated_at\n"
+)
+# what members appeal about, the points an acceptance grants and the office's grounds
+APPEAL_CASES = (
+    ("org_life", ("2", "3", "5"), "视频参会未计入出勤"),
+    ("learning", ("1", "1.5", "2"), "学习积分未同步"),
+    ("performance", ("2", "4"), "绩效考核结果更正"),
+    ("pioneer_role", ("1", "2"), "志愿服务时长漏记"),
+    ("deduction", ("1", "2"), "扣分事项已撤销"),
+)
 EXPORT_ENCODINGS = ("gb18030", "utf-8-sig", "utf-8")  # the learning platform's exports vary
 EXPORT_DAYS = 7  # a learning export covers a week, plus the previous export's last day again
 
@@ -100,6 +112,7 @@ def generate(out: Path, members: int = 511, months: int = 13, end: str | None = 
         write_learning(out / "learning", org, np.random.default_rng([seed, 3])),
         write_kpi(out / "performance", org, random.Random(f"{seed}/performance")),
         write_admin_items(out / "admin", org, random.Random(f"{seed}/admin")),
+        write_appeals(out / "appeals", org, random.Random(f"{seed}/appeals")),
     ):
         malformed += written.pop("malformed", 0)
         counts |= written
@@ -1057,3 +1070,40 @@ def write_admin_items(directory: Path, org: Organisation, rng: random.Random) ->
         write_text(directory / f"items_{month:%Y-%m}.csv", "".join(lines))
         previous = items
     return {"admin_items": rows}
+
+
+def write_appeals(directory: Path, org: Organisation, rng: random.Random) -> dict:
+    """``appeals_YYYY-MM.csv`` per month of change: a few members appeal their month M from M+1's
+    first days on (some before the export day, holding their HR row open) and the office accepts
+    (with the points granted), rejects or a member withdraws a few days later; a change after the
+    extract cutoff is not written yet, so the latest months keep open appeals. The last file also
+    carries one malformed row (accepted without points: quarantined as missing_field)."""
+    versions: list[list[str]] = []
+    cutoff = org.extract_cutoff.replace(tzinfo=None)
+    serial = 0
+    for month in org.months:
+        view = org.view_on(month_end(month))
+        members = [org.people[i].employee_no for i, s in enumerate(view.states) if s and s.status in PARTY]
+        for employee_no in rng.sample(members, min(org.scaled(3), len(members))):
+            serial += 1
+            component, grants, reason = rng.choice(APPEAL_CASES)
+            day = min(next_month(month) + rng.randint(0, 14) * DAY, cutoff.date() - DAY)
+            filed = dt.datetime.combine(day, dt.time(rng.randint(9, 17)))
+            appeal = [f"AP{serial:06d}", employee_no, f"{month:%Y-%m}", component]
+            versions.append([*appeal, "", reason, "submitted", "", "", stamp(filed, False)])
+            decided = filed + rng.randint(1, 10) * DAY
+            if decided >= cutoff:
+                continue
+            outcome = rng.choices(("accepted", "rejected", "withdrawn"), (6, 3, 1))[0]
+            points = rng.choice(grants) if outcome == "accepted" else ""
+            by, at = ("", "") if outcome == "withdrawn" else (rng.choice(ADMINS), stamp(decided, False))
+            versions.append([*appeal, points, reason, outcome, by, at, stamp(decided, False)])
+    last = max(row[9] for row in versions)
+    malformed = ["AP999999", versions[0][1], versions[0][2], "learning", "", "学习积分未同步", "accepted"]
+    versions.append([*malformed, ADMINS[0], last, last])
+    by_month = defaultdict(list)
+    for row in versions:
+        by_month[row[9][:7]].append(",".join(row) + "\n")
+    for label, lines in sorted(by_month.items()):
+        write_text(directory / f"appeals_{label}.csv", APPEAL_HEADER + "".join(lines))
+    return {"appeals": len(versions), "malformed": 1}

@@ -478,3 +478,30 @@ def test_the_default_end_never_stamps_a_record_after_the_real_clock():
     assert default_end(dt.datetime(2026, 12, 4, 23, 59, tzinfo=SHANGHAI)) == "2026-11"
     assert default_end(dt.datetime(2026, 12, 5, 0, 0, tzinfo=SHANGHAI)) == "2026-12"
     assert default_end(dt.datetime(2027, 1, 1, 0, 0, tzinfo=SHANGHAI)) == "2026-12"
+
+
+def test_appeals(demo, roster):
+    """The office's appeals (sources.md "Appeals"): filed about a scored month from M+1 on, decided
+    a few days later; every change of state a row of its own, nothing stamped after the extract
+    cutoff (day 5 of END), so the last months still hold open appeals."""
+    out, counts = demo
+    rows = [row for path in sorted((out / "appeals").glob("appeals_*.csv")) for row in read_csv(path)[2]]
+    assert read_csv(out / "appeals" / "appeals_2026-03.csv")[1] == [
+        "appeal_id", "employee_no", "month", "component", "points", "reason", "status",
+        "decided_by", "decided_at", "updated_at",
+    ]  # fmt: skip
+    assert counts["appeals"] == len(rows)
+    employees = {row["employee_no"] for rows in roster.values() for row in rows}
+    latest = {}
+    for row in rows:
+        appeal_id, employee_no, month, _, points, _, status, by, _, updated_at = row
+        assert employee_no in employees and ISO_TIME.match(updated_at) and updated_at < "2026-03-05"
+        assert updated_at[:7] > month and status in ("submitted", "accepted", "rejected", "withdrawn")
+        if appeal_id != "AP999999":  # the planted malformed row: accepted without points
+            assert (points != "") == (status == "accepted") and (by != "") == (
+                status in ("accepted", "rejected")
+            )
+        latest[appeal_id] = max(latest.get(appeal_id, row), row, key=lambda r: r[9])
+    final = Counter(row[6] for row in latest.values())
+    assert final["accepted"] and final["rejected"] and final["submitted"]
+    assert any(row[6] == "submitted" and row[2] == "2026-02" for row in latest.values())  # open at export
