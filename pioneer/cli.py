@@ -110,12 +110,12 @@ def run(
     if not settings.sources.is_dir():
         fail(EXIT_USAGE, f"--sources {settings.sources} is not a directory")
     from pioneer.home import HomeInUse
-    from pioneer.rules import RulesFileError, check_rules_file
+    from pioneer.rules import RulesFileError, load_rules
     from pioneer.run import GateFailed, nightly
     from pioneer.runs import ClockWoundBack, last_run
 
     try:
-        check_rules_file(settings.rules_file)
+        load_rules(settings.rules_file)
     except RulesFileError as exc:
         fail(EXIT_USAGE, str(exc))
     try:
@@ -423,7 +423,7 @@ def replay(
         f"replayed run {done.run.path.name} (clock {done.run.clock.isoformat()}), {done.files} store files"
     )
     if done.rules_assumed:
-        typer.echo("its run record names no rules seed: the current rules seed was assumed")
+        typer.echo("its run record names no rules file: the shipped rules file was assumed")
     typer.echo(f"warehouse: {done.warehouse}")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pioneer.config import Settings
 from pioneer.sql import published_warehouse
-from pioneer.transform import PROJECT_DIR, dbt_env
+from pioneer.transform import PROJECT_DIR, dbt_env, project_dir
 
 
 def docs_dir(settings: Settings) -> Path:
@@ -29,7 +29,7 @@ def dbt_docs(settings: Settings, *args: str, **run_kwargs) -> subprocess.Complet
     work = docs_dir(settings)
     cmd = [
         str(Path(sys.executable).parent / "dbt"), "docs", *args,
-        "--project-dir", str(PROJECT_DIR),
+        "--project-dir", str(project_dir(settings)),
         "--profiles-dir", str(PROJECT_DIR),
         "--target-path", str(work / "target"),
         "--log-path", str(work / "logs"),

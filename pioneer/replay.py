@@ -16,11 +16,14 @@ links to the home's own immutable files, and runs the same full build the nightl
   batch and is written by one run with one clock, so a file is in or out as a whole;
 - the holds ledger (``events/_holds``): only the decisions recorded at or before that clock, so a
   delivery held then is left out, and one accepted later is left out too;
-- the rules: the dbt seed ``dbt_project/seeds/rules.csv`` is part of the code, not of the home.
-  Every run records the sha256 of the seed it used (``rules_sha256`` in its run record); replay
-  refuses (:class:`ReplayRefused`, exit 2) when it differs from the current seed, because it
-  could not rebuild that night's marts with that night's rules. Run records written before
-  ``rules_sha256`` existed do not say which seed they used: the current seed is assumed.
+- the rules: the rules file that run built with. Every run records the sha256 of its rules file
+  (``rules_sha256`` in its run record) and its build keeps the file in the home,
+  ``HOME/rules/<sha256>/rules.csv`` (:func:`pioneer.rules.stage_rules`), so a night scored under
+  a rules file since replaced replays under its own rules. A run whose rules are not kept there
+  (recorded before the home kept them) replays with the shipped file when its sha256 is the
+  shipped one's and is refused (:class:`ReplayRefused`, exit 2) otherwise, because it could not
+  rebuild that night's marts with that night's rules. Run records written before
+  ``rules_sha256`` existed do not say which rules they used: the shipped file is assumed.
 
 The replayed warehouse is ``DIR/warehouse.duckdb``; ``DIR/home`` keeps the view and dbt's logs.
 
@@ -50,8 +53,8 @@ STORE_ROOTS = ("events", "quarantine")  # what of a home the view holds (never r
 
 
 class ReplayRefused(ValueError):
-    """Replay cannot reproduce the night asked for (no run then, a different rules seed, a bad
-    output directory): exit 2."""
+    """Replay cannot reproduce the night asked for (no run then, rules not kept, a bad output
+    directory): exit 2."""
 
 
 @dataclass
@@ -68,7 +71,7 @@ class Replayed:
     as_of_run: RunRecord  # the last run at or before --as-of (the same unless it published nothing)
     warehouse: Path
     files: int  # store files in the view
-    rules_assumed: bool  # the run record named no rules seed: the current one was assumed
+    rules_assumed: bool  # the run record named no rules file: the shipped one was assumed
 
 
 @dataclass
@@ -90,17 +93,22 @@ class AuditReport:
         return all(line.ok for line in self.lines)
 
 
-def rules_seed() -> Path:
-    from pioneer.rules import SHIPPED_RULES
+def rules_of(home: Path, run: RunRecord) -> Path:
+    """The rules file ``run`` built with (see the module docstring)."""
+    from pioneer.rules import SHIPPED_RULES, kept_rules, rules_sha256
 
-    return SHIPPED_RULES
-
-
-def rules_sha256() -> str:
-    """sha256 of the rules seed the build uses now (recorded in every run record)."""
-    from pioneer import rules
-
-    return rules.rules_sha256(rules_seed())
+    if run.rules_sha256 is None:
+        return SHIPPED_RULES
+    kept = kept_rules(home, run.rules_sha256)
+    if kept:
+        return kept
+    if run.rules_sha256 == rules_sha256(SHIPPED_RULES):
+        return SHIPPED_RULES
+    raise ReplayRefused(
+        f"run {run.path.name} ({run.clock.isoformat()}) used the rules file of sha256 {run.rules_sha256}, "
+        f"which {home / 'rules'} does not keep and the shipped {SHIPPED_RULES} is not; "
+        "put that night's rules file there as <sha256>/rules.csv to replay it"
+    )
 
 
 def _local(moment: dt.datetime) -> dt.datetime:
@@ -216,17 +224,12 @@ def replay(home: Path, as_of: dt.datetime, out: Path) -> Replayed:
         raise ReplayRefused(f"no pipeline home with run records at {home}")
     _check_out(home, out)
     run, as_of_run = run_as_of(home, as_of)
-    current = rules_sha256()
-    if run.rules_sha256 and run.rules_sha256 != current:
-        raise ReplayRefused(
-            f"run {run.path.name} ({run.clock.isoformat()}) used rules seed sha256 {run.rules_sha256}, "
-            f"the current {rules_seed()} is {current}; check out the rules of that night to replay it"
-        )
+    rules = rules_of(home, run)
     out = Path(out).resolve()
     view = out / "home"
     view.mkdir(parents=True)
     files = build_view(home, view, run.clock)
-    settings = Settings(home=view, now=run.clock, dbt_target="duckdb")
+    settings = Settings(home=view, now=run.clock, dbt_target="duckdb", rules_file=rules)
     build(settings, full_refresh=True)
     warehouse = out / "warehouse.duckdb"
     os.replace(candidate_path(settings), warehouse)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -153,14 +154,29 @@ def load_rules(path: Path) -> list[RuleVersion]:
     return versions
 
 
-def check_rules_file(rules_file: Path) -> list[RuleVersion]:
-    """Validate the configured rules file before a run does anything. The build still reads the
-    shipped seed (``dbt_project/seeds/rules.csv``): until it reads the configured file, a file
-    whose bytes differ from the seed's is refused (exit 2) rather than silently ignored."""
-    versions = load_rules(rules_file)
-    if rules_sha256(rules_file) != rules_sha256(SHIPPED_RULES):
-        raise RulesFileError(
-            f"rules file {rules_file}: differs from the shipped {SHIPPED_RULES}; this build only scores "
-            "with the shipped rules file so far"
-        )
-    return versions
+def stage_rules(rules_file: Path, home: Path) -> Path:
+    """Validate ``rules_file`` and keep it in the home: ``HOME/rules/<sha256>/rules.csv``, named
+    by the sha256 of the file's bytes (what the run records), holding its validated rows in the
+    spec's column order (no BOM, ``\n`` line ends: the file as Excel saved it seeds the same).
+    Returns that directory; the build seeds that file (:func:`pioneer.transform.project_dir`),
+    replay and audit find a past run's rules there by its sha256."""
+    load_rules(rules_file)
+    digest = rules_sha256(rules_file)
+    folder = Path(home) / "rules" / digest
+    seed = folder / "rules.csv"
+    if not seed.exists():
+        rows = list(csv.DictReader(Path(rules_file).read_text(encoding="utf-8-sig").splitlines()))
+        folder.mkdir(parents=True, exist_ok=True)
+        scratch = folder / f".rules.csv.{os.getpid()}"
+        with scratch.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(COLUMNS)
+            writer.writerows([(row[c] or "").strip() for c in COLUMNS] for row in rows)
+        os.replace(scratch, seed)
+    return folder
+
+
+def kept_rules(home: Path, digest: str) -> Path | None:
+    """The rules file a run of ``home`` with rules sha256 ``digest`` built with, if kept."""
+    seed = Path(home) / "rules" / digest / "rules.csv"
+    return seed if seed.exists() else None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ingest.holds import held
 from pioneer.config import Settings
-from pioneer.replay import rules_sha256
+from pioneer.rules import rules_sha256
 
 
 class ClockWoundBack(ValueError):
@@ -34,7 +34,7 @@ class RunSummary:
     failed_gate: dict | None = None  # the gate that stopped the run: message, and each failure
     held: list[dict] = field(default_factory=list)  # deliveries held when the run ended (ingest/holds.py)
     rules_file: str = ""  # the rules file the run was configured with (Settings.rules_file)
-    rules_sha256: str = ""  # sha256 of the rules seed the run built with (pioneer/replay.py checks it)
+    rules_sha256: str = ""  # sha256 of that file (its copy: HOME/rules/<sha256>/rules.csv, for replay)
 
 
 def runs_dir(settings: Settings) -> Path:
@@ -80,7 +80,7 @@ def record_run(
         started_at=started_at or finished_at, finished_at=finished_at, clock=settings.clock().isoformat()
     )
     summary.rules_file = str(settings.rules_file)
-    summary.rules_sha256 = rules_sha256()
+    summary.rules_sha256 = rules_sha256(settings.rules_file)
     summary.status = "success" if done else "validation_failed" if gate else "failed"
     summary.held = held(settings.home)
     summary.ingest = {source: result or {} for source, result in ingest.items()}

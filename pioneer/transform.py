@@ -71,6 +71,34 @@ def warehouse_path(settings: Settings) -> Path:
     return settings.home / "warehouse.duckdb"
 
 
+def project_dir(settings: Settings) -> Path:
+    """The dbt project a home builds, ``HOME/dbt/project``: the shipped project's code (symbolic
+    links to every part of :data:`PROJECT_DIR` but its seeds) with the home's rules as its only
+    seed, ``seeds/rules.csv``: the configured rules file (``Settings.rules_file``) as
+    :func:`pioneer.rules.stage_rules` validated and kept it. So every home scores with its own
+    rules file while the code stays one (``dbt seed`` loads it on every target)."""
+    from pioneer.rules import stage_rules
+
+    rules = stage_rules(settings.rules_file, settings.home) / "rules.csv"
+    project = settings.home / "dbt" / "project"
+    (project / "seeds").mkdir(parents=True, exist_ok=True)
+    for part in sorted(PROJECT_DIR.iterdir()):
+        if part.name in ("seeds", "target", "logs", "dbt_packages"):
+            continue
+        link = project / part.name
+        if link.is_symlink() and link.readlink() == part:
+            continue
+        scratch = project / f".{part.name}.{os.getpid()}"
+        scratch.unlink(missing_ok=True)
+        scratch.symlink_to(part)
+        os.replace(scratch, link)
+    seed = project / "seeds" / "rules.csv"
+    if not seed.exists() or seed.read_bytes() != rules.read_bytes():
+        shutil.copyfile(rules, project / "seeds" / ".rules.csv")
+        os.replace(project / "seeds" / ".rules.csv", seed)
+    return project
+
+
 def dbt_env(settings: Settings, warehouse: Path) -> dict[str, str]:
     """Environment of a dbt invocation: the home it reads and the warehouse it writes."""
     env = dict(os.environ)
@@ -91,7 +119,7 @@ def run_dbt(settings: Settings, args: list[str], warehouse: Path) -> list[dict]:
     clock = settings.clock().replace(tzinfo=None).isoformat(timespec="seconds")
     cmd = [
         str(dbt), *args,
-        "--project-dir", str(PROJECT_DIR),
+        "--project-dir", str(project_dir(settings)),
         "--profiles-dir", str(PROJECT_DIR),
         "--target", settings.dbt_target,
         "--target-path", str(target),

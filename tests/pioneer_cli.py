@@ -22,8 +22,8 @@ def demo_data(out, *, members: int, months: int, seed: int, end: str = "2026-11"
     assert made.returncode == 0, made.stderr
 
 
-def run_night(landing, home, now: str) -> subprocess.CompletedProcess:
-    """One ``pioneer run`` that must succeed."""
-    done = pioneer("run", "--sources", str(landing), "--home", str(home), "--now", now)
+def run_night(landing, home, now: str, **extra_env: str) -> subprocess.CompletedProcess:
+    """One ``pioneer run`` that must succeed (``extra_env``: settings such as PIONEER_RULES_FILE)."""
+    done = pioneer("run", "--sources", str(landing), "--home", str(home), "--now", now, **extra_env)
     assert done.returncode == 0, done.stdout + done.stderr
     return done

@@ -161,7 +161,7 @@ def test_replay_refuses_what_it_cannot_reproduce(nights, tmp_path):
     assert full.returncode == 2 and "not a new or empty directory" in full.stderr
     inside = pioneer("replay", "--home", str(home), "--as-of", NIGHTS[0], "--out", str(home / "replay"))
     assert inside.returncode == 2 and not (home / "replay").exists()
-    # a run that built with another rules seed is refused, not replayed with today's rules
+    # a run that built with rules the home does not keep is refused, not replayed with today's rules
     other = tmp_path / "other" / "runs"
     other.mkdir(parents=True)
     record = json.loads(sorted((home / "runs").glob("run_*.json"))[0].read_text())
@@ -169,7 +169,7 @@ def test_replay_refuses_what_it_cannot_reproduce(nights, tmp_path):
     refused = pioneer(
         "replay", "--home", str(other.parent), "--as-of", NIGHTS[2], "--out", str(tmp_path / "b")
     )
-    assert refused.returncode == 2 and "rules seed" in refused.stderr, refused.stderr
+    assert refused.returncode == 2 and "rules file of sha256" in refused.stderr, refused.stderr
     assert not (tmp_path / "b").exists()
 
 

@@ -76,3 +76,21 @@ def test_cli_wrongly_typed_value_is_exit_2_naming_file_version_column(tmp_path):
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"rules file {rules}, version v1, column min_active_days:" in done.stderr
     assert not (tmp_path / "home" / "runs").exists()  # refused before anything ran
+
+
+def test_the_build_seeds_the_configured_file_as_excel_saved_it(tmp_path):
+    """Excel's "CSV UTF-8": a BOM and CRLF line ends. The home keeps it, named by the sha256 of
+    the bytes the run records, as the seed dbt reads: the validated rows, spec column order."""
+    from pioneer.rules import kept_rules, rules_sha256, stage_rules
+
+    excel = tmp_path / "rules.csv"
+    excel.write_bytes(b"\xef\xbb\xbf" + SHIPPED_RULES.read_bytes().replace(b"\n", b"\r\n"))
+    folder = stage_rules(excel, tmp_path / "home")
+    assert folder == tmp_path / "home" / "rules" / rules_sha256(excel)
+    assert (folder / "rules.csv").read_bytes() == SHIPPED_RULES.read_bytes()
+    assert kept_rules(tmp_path / "home", rules_sha256(excel)) == folder / "rules.csv"
+    assert kept_rules(tmp_path / "home", rules_sha256(SHIPPED_RULES)) is None
+    broken = _write(tmp_path / "broken.csv", [_rows()[0] | {"index_decimals": "2.5"}])
+    with pytest.raises(RulesFileError, match="version v1, column index_decimals"):
+        stage_rules(broken, tmp_path / "home")
+    assert sorted(p.name for p in (tmp_path / "home" / "rules").iterdir()) == [rules_sha256(excel)]

@@ -2,8 +2,8 @@
 snapshots and references that resolve or break, each played as real nights (test_incremental.py's
 helpers: ingest every source, `pioneer.transform.build`, publish) on a small generated organisation.
 
-The rules seed can only change by editing `seeds/rules.csv`, so the whole module builds a temporary
-copy of the dbt project (`pioneer.transform.PROJECT_DIR` points at it; the full refreshes use it too).
+The nights run with their own rules file, as a deployment does (`PIONEER_RULES_FILE`: a copy of the
+shipped one, to which night 2 adds a version; the full refreshes read it too).
 Demo data: roster snapshots from 2026-06-30 (the spine starts in 2026-06, a month without scored
 members) to 2026-10-31; the clock stays in November, so 2026-06 .. 2026-10 are reported.
 
@@ -39,8 +39,8 @@ import pytest
 from pioneer_cli import demo_data
 from test_incremental import assert_same_marts, full_refresh, nightly, read_csv, write_csv
 
-import pioneer.transform
 from pioneer.config import Settings
+from pioneer.rules import SHIPPED_RULES
 from pioneer.transform import warehouse_path
 
 pytestmark = pytest.mark.slow
@@ -129,30 +129,26 @@ def org(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental_cases")
     landing, home = root / "landing", root / "home"
     demo_data(landing, members=60, months=4, seed=3)
-    project = root / "dbt_project"
-    shutil.copytree(
-        pioneer.transform.PROJECT_DIR,
-        project,
-        ignore=shutil.ignore_patterns("target", "dbt_packages", "logs"),
-    )
-    return root, landing, home, project
+    rules = root / "rules.csv"
+    shutil.copyfile(SHIPPED_RULES, rules)
+    return root, landing, home, rules
 
 
 @pytest.fixture(scope="module")
 def nights(org):
-    """Play nights 1-6 on the project copy; what each night rebuilt and what the tests compare.
+    """Play nights 1-6 under the rules file; what each night rebuilt and what the tests compare.
 
     dbt's unit tests do not depend on the data: test_dbt_build.py runs them; here they are skipped.
     """
-    root, landing, home, project = org
+    root, landing, home, rules = org
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DBT_EXCLUDE_RESOURCE_TYPES", "unit_test")
         patch.delenv("PIONEER_DBT_TARGET", raising=False)
-        patch.setattr(pioneer.transform, "PROJECT_DIR", project)
-        return play_nights(root, landing, home, project)
+        patch.setenv("PIONEER_RULES_FILE", str(rules))
+        return play_nights(root, landing, home, rules)
 
 
-def play_nights(root: Path, landing: Path, home: Path, project: Path) -> dict:
+def play_nights(root: Path, landing: Path, home: Path, rules: Path) -> dict:
     played: dict = {"root": root, "rebuilt": {}, "warehouse": {}, "full": {}}
 
     def night(n: int, compare: bool = False) -> None:
@@ -165,7 +161,6 @@ def play_nights(root: Path, landing: Path, home: Path, project: Path) -> dict:
     night(1)
 
     # night 2: rule version v2 from 2026-09-01
-    rules = project / "seeds" / "rules.csv"
     with rules.open(encoding="utf-8", newline="") as f:
         versions = list(csv.DictReader(f))
     assert [v["rule_version"] for v in versions] == ["v1"], "the demo is scored under v1 only"

@@ -1,5 +1,6 @@
 -- The four base dimensions (基本指数) of every scored member month, exact DECIMAL(18,6):
--- org_life 组织生活, learning 学习教育 (target prorated by active days), performance 业绩贡献
+-- org_life 组织生活, learning 学习教育 (learning_basis points: daily points against a target prorated by
+-- active days; courses: distinct courses completed against course_target), performance 业绩贡献
 -- (KPI capped; 0 and kpi_missing when no KPI), pioneer_role 先锋作用 (service hours).
 -- Incremental by month (int_dirty_months): only the months to build are computed.
 {{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
@@ -12,6 +13,8 @@ with scored as (
         rules.performance_max,
         rules.pioneer_role_max,
         rules.learning_monthly_target,
+        rules.learning_basis,
+        rules.course_target,
         rules.kpi_full_score,
         rules.service_target_hours
     from {{ ref('int_member_months') }} as member_months
@@ -25,6 +28,15 @@ learning as (
     select member_id, month_start, sum(points) as learning_points
     from {{ ref('int_member_learning_days') }}
     where {{ in_months_to_build('month_start') }}
+    group by member_id, month_start
+),
+
+courses as (
+    -- distinct courses completed on active days (the learning basis of a `courses` version)
+    select member_id, month_start, count(distinct course_id) as courses_completed
+    from {{ ref('int_member_courses') }}
+    where course_kind = 'completed'
+      and {{ in_months_to_build('month_start') }}
     group by member_id, month_start
 ),
 
@@ -57,6 +69,9 @@ measures as (
         coalesce(org_life.unexcused_absences, 0) as unexcused_absences,
         cast(coalesce(learning.learning_points, 0) as decimal(18,6)) as learning_points,
         {{ score_div('scored.learning_monthly_target * scored.active_days', 'scored.days_in_month') }} as learning_target,
+        case when scored.learning_basis = 'courses' then 'courses' else 'points' end as learning_basis,
+        coalesce(courses.courses_completed, 0) as courses_completed,
+        scored.course_target,
         kpi.kpi_score,
         kpi.kpi_score is null as kpi_missing,
         coalesce(service.service_seconds, 0) as service_seconds,
@@ -73,6 +88,8 @@ measures as (
         on org_life.member_id = scored.member_id and org_life.month_start = scored.month_start
     left join learning
         on learning.member_id = scored.member_id and learning.month_start = scored.month_start
+    left join courses
+        on courses.member_id = scored.member_id and courses.month_start = scored.month_start
     left join service
         on service.member_id = scored.member_id and service.month_start = scored.month_start
     left join kpi
@@ -86,6 +103,9 @@ select
         else {{ score_div('org_life_max * meetings_attended', 'meetings_due - meetings_excused') }}
     end as org_life,
     case
+        -- courses basis: learning_max × min(completed / course_target, 1) (full when the target is 0)
+        when learning_basis = 'courses' and courses_completed >= course_target then learning_max
+        when learning_basis = 'courses' then {{ score_div('learning_max * courses_completed', 'course_target') }}
         -- points / (target × active_days / days_in_month), divided once so the score stays exact
         when learning_points * days_in_month >= learning_monthly_target * active_days then learning_max
         else {{ score_div('learning_max * learning_points * days_in_month', 'learning_monthly_target * active_days') }}

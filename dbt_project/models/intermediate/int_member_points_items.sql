@@ -25,7 +25,13 @@ dimension_rows as (
     from dims
     union all
     select member_id, month_start, 'learning', 'base', learning, 'learning', null,
-           cast(cast(learning_points as decimal(18,2)) as {{ dbt.type_string() }}) || ' points of target ' || cast(cast(learning_target as decimal(18,2)) as {{ dbt.type_string() }})
+           case when learning_basis = 'courses'
+               then cast(courses_completed as {{ dbt.type_string() }}) || ' courses completed of target '
+                    || cast(course_target as {{ dbt.type_string() }}) || ' (courses basis; '
+                    || cast(cast(learning_points as decimal(18,2)) as {{ dbt.type_string() }}) || ' daily points not scored)'
+               else cast(cast(learning_points as decimal(18,2)) as {{ dbt.type_string() }}) || ' points of target '
+                    || cast(cast(learning_target as decimal(18,2)) as {{ dbt.type_string() }}) || ' (points basis)'
+           end
     from dims
     union all
     select member_id, month_start, 'performance', 'base', performance, 'performance', null,
