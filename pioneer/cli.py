@@ -427,6 +427,49 @@ def replay(
     typer.echo(f"warehouse: {done.warehouse}")
 
 
+rules_app = typer.Typer(
+    help="The rules file: what a candidate would do before it is adopted.", no_args_is_help=True
+)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("compare")
+def rules_compare(
+    home: HomeOpt,
+    rules: Annotated[Path, typer.Option("--rules", help="The candidate rules file (CSV, index-rules.md).")],
+    first: Annotated[str, typer.Option("--from", help="First month to compare, YYYY-MM.")],
+    last: Annotated[str, typer.Option("--to", help="Last month to compare, YYYY-MM.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="New (or empty) directory for the files; default ./rules-compare-<candidate>."),
+    ] = None,
+) -> None:
+    """Score months under a candidate rules file (a scratch build; the home is only read) and
+    compare with the published marts: grade migration, index by department, coefficient changes,
+    PIONEER count per month (CSV files and compare.html in --out)."""
+    from pioneer.compare import compare_rules
+    from pioneer.replay import ReplayRefused
+    from pioneer.rules import RulesFileError
+    from pioneer.transform import TransformError
+
+    out = out or Path(f"rules-compare-{rules.stem}")
+    try:
+        result = compare_rules(home.expanduser(), rules.expanduser(), first, last, out.expanduser())
+    except (ReplayRefused, RulesFileError) as exc:
+        fail(EXIT_USAGE, str(exc))
+    except TransformError as exc:
+        fail(EXIT_FAILED, f"the candidate's build failed: {exc}")
+    typer.echo(f"grade migration {first} .. {last} (member months; rows: now, columns: candidate)")
+    typer.echo(result.matrix_text())
+    typer.echo("PIONEER members per month (now -> candidate): " + ", ".join(
+        f"{month} {now} -> {cand}" for month, now, cand in result.pioneers
+    ))  # fmt: skip
+    typer.echo(f"coefficient changes: {len(result.coefficients)} member months")
+    typer.echo(
+        f"written: {result.out} (migration.csv, departments.csv, coefficients.csv, pioneers.csv, compare.html)"
+    )
+
+
 @app.command()
 def audit(home: HomeOpt) -> None:
     """Re-derive every published HR file as of the run that published it; exit 3 on any mismatch."""

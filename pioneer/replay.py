@@ -209,7 +209,7 @@ def build_view(home: Path, view: Path, clock: dt.datetime) -> int:
 def _check_out(home: Path, out: Path) -> None:
     home, out = home.resolve(), out.resolve()
     if out == home or home in out.parents:
-        raise ReplayRefused(f"--out {out} is inside the home {home}; replay never writes the home")
+        raise ReplayRefused(f"--out {out} is inside the home {home}, which is only read")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ReplayRefused(f"--out {out} is not a new or empty directory")
 
@@ -217,14 +217,21 @@ def _check_out(home: Path, out: Path) -> None:
 def replay(home: Path, as_of: dt.datetime, out: Path) -> Replayed:
     """Rebuild into ``out`` the warehouse as it stood after the last run on ``home`` at or before
     ``as_of`` (see the module's docstring); ``home`` is only read."""
-    from pioneer.transform import build, candidate_path
-
     home = Path(home).resolve()
     if not (home / "runs").is_dir():
         raise ReplayRefused(f"no pipeline home with run records at {home}")
     _check_out(home, out)
     run, as_of_run = run_as_of(home, as_of)
-    rules = rules_of(home, run)
+    warehouse, files = rebuild(home, run, rules_of(home, run), out)
+    return Replayed(run, as_of_run, warehouse, files, rules_assumed=run.rules_sha256 is None)
+
+
+def rebuild(home: Path, run: RunRecord, rules: Path, out: Path) -> tuple[Path, int]:
+    """Full build of ``home``'s store as ``run`` left it, with its clock and the ``rules`` file,
+    into ``out/warehouse.duckdb`` (``out/home`` keeps the view and dbt's logs); (warehouse, files
+    in the view). The home is only read."""
+    from pioneer.transform import build, candidate_path
+
     out = Path(out).resolve()
     view = out / "home"
     view.mkdir(parents=True)
@@ -233,7 +240,7 @@ def replay(home: Path, as_of: dt.datetime, out: Path) -> Replayed:
     build(settings, full_refresh=True)
     warehouse = out / "warehouse.duckdb"
     os.replace(candidate_path(settings), warehouse)
-    return Replayed(run, as_of_run, warehouse, files, rules_assumed=run.rules_sha256 is None)
+    return warehouse, files
 
 
 # ---- audit ------------------------------------------------------------------------------------

@@ -364,8 +364,6 @@ NUMBER_LABELS = {  # key → (label, decimals shown)
 def render(
     month: str, numbers: dict[str, float], charts: dict[str, tuple[str, str, alt.TopLevelMixin]]
 ) -> str:
-    import vl_convert
-
     numbers_html = "".join(
         f'<div class="number" data-key="{key}"><span class="value">{numbers[key]:,.{digits}f}</span>'
         f'<span class="label">{html.escape(label)}</span></div>'
@@ -378,10 +376,21 @@ def render(
     )
     specs = {chart_id: chart.to_dict() for chart_id, (_, _, chart) in charts.items()}
     specs_json = json.dumps(specs, ensure_ascii=False).replace("</", "<\\/")
-    bundle = vl_convert.javascript_bundle(vl_version="_".join(alt.SCHEMA_VERSION.split(".")[:2]))
     return PAGE.format(
-        month=month, numbers=numbers_html, sections=sections, specs=specs_json, bundle=bundle, style=STYLE
+        month=month,
+        numbers=numbers_html,
+        sections=sections,
+        specs=specs_json,
+        bundle=javascript_bundle(),
+        style=STYLE,
     )
+
+
+def javascript_bundle() -> str:
+    """Vega, Vega-Lite (altair's version) and vega-embed in one script: pages open offline."""
+    import vl_convert
+
+    return vl_convert.javascript_bundle(vl_version="_".join(alt.SCHEMA_VERSION.split(".")[:2]))
 
 
 STYLE = """
