@@ -22,8 +22,8 @@ lock:  ## re-resolve requirements.lock after changing pyproject.toml
 	$(VENV)/bin/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
 run: install  ## generate the demo organisation (once) and run the nightly job on it
-	test -f $(LANDING)/.generated || { $(VENV)/bin/pioneer demo-data --out $(LANDING) --seed 1 && touch $(LANDING)/.generated; }
-	$(VENV)/bin/pioneer run --sources $(LANDING) --home $(HOME_DIR)
+	test -f $(LANDING)/.generated || { $(VENV)/bin/pioneer demo-data --out $(LANDING) --seed 1 --pilot 3 && touch $(LANDING)/.generated; }
+	PIONEER_RULES_FILE=$${PIONEER_RULES_FILE:-$(LANDING)/pilot_rules.csv} $(VENV)/bin/pioneer run --sources $(LANDING) --home $(HOME_DIR)
 	$(VENV)/bin/pioneer report --home $(HOME_DIR)
 	@echo "warehouse: $(HOME_DIR)/warehouse.duckdb (schema marts; open read-only: pioneer sql --home $(HOME_DIR))"
 	@echo "exports:   $(HOME_DIR)/exports/hr/"

@@ -68,6 +68,14 @@ def demo_data(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 1,
+    pilot: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Also write OUT/pilot_rules.csv: v1 pays only the first N departments, v2 everyone "
+            "from the middle month on (use it as PIONEER_RULES_FILE).",
+        ),
+    ] = 0,
 ) -> None:
     """Generate a deterministic demo organisation's landing directory (the formats of sources.md)."""
     if end is not None and not _is_month(end):
@@ -75,10 +83,12 @@ def demo_data(
     from pioneer.demo import generate
 
     try:
-        counts = generate(out, members=members, months=months, end=end, seed=seed)
+        counts = generate(out, members=members, months=months, end=end, seed=seed, pilot=pilot)
     except (ValueError, FileExistsError) as exc:
         fail(EXIT_USAGE, str(exc))
     typer.echo(f"demo organisation written to {out}")
+    if pilot:
+        typer.echo(f"rules file of the pilot and its rollout: {out / 'pilot_rules.csv'} (PIONEER_RULES_FILE)")
     typer.echo(json.dumps(counts, ensure_ascii=False))
 
 

@@ -92,19 +92,27 @@ EXPORT_ENCODINGS = ("gb18030", "utf-8-sig", "utf-8")  # the learning platform's 
 EXPORT_DAYS = 7  # a learning export covers a week, plus the previous export's last day again
 
 
-def generate(out: Path, members: int = 511, months: int = 13, end: str | None = None, seed: int = 1) -> dict:
+def generate(
+    out: Path, members: int = 511, months: int = 13, end: str | None = None, seed: int = 1, pilot: int = 0
+) -> dict:
     """Write the landing directory of a demo organisation under ``out`` and return its counts.
 
     Activity covers the ``months`` complete months before ``end`` (``YYYY-MM``, default:
-    :func:`default_end`); the roster starts the day before the first of them.
+    :func:`default_end`); the roster starts the day before the first of them. ``pilot`` > 0 also
+    writes ``out/pilot_rules.csv`` (:func:`write_pilot_rules`).
     """
     if members < 20 or months < 1:
         raise ValueError("members must be at least 20 and months at least 1")
+    if pilot < 0 or (pilot and months < 2):
+        raise ValueError("a pilot needs at least 2 months: its own and the rollout's")
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty: the demo organisation needs a fresh directory")
     end = end or default_end(dt.datetime.now(SHANGHAI))
     org = Organisation.build(random.Random(seed), members, activity_months(end, months))
+    departments = len({branch.department_id for branch in org.branches})
+    if pilot >= departments:
+        raise ValueError(f"--pilot {pilot}: the organisation has only {departments} departments")
     counts, malformed = org.counts(), 0
     for written in (
         write_roster(out / "roster", org),
@@ -116,7 +124,32 @@ def generate(out: Path, members: int = 511, months: int = 13, end: str | None = 
     ):
         malformed += written.pop("malformed", 0)
         counts |= written
+    if pilot:
+        counts |= write_pilot_rules(out / "pilot_rules.csv", org, pilot)
     return counts | {"malformed": malformed}
+
+
+def write_pilot_rules(path: Path, org: Organisation, pilot: int) -> dict:
+    """A rules file for a pilot and its rollout (index-rules.md, "Rule versions, pilot scope"): the
+    shipped ``v1`` paying only the first ``pilot`` departments, then ``v2`` paying everyone from the
+    middle month of the activity on; every other constant as shipped."""
+    import csv
+
+    from pioneer.rules import SHIPPED_RULES
+
+    departments = sorted({branch.department_id for branch in org.branches})
+    with SHIPPED_RULES.open(encoding="utf-8", newline="") as f:
+        (shipped,) = list(csv.DictReader(f))
+    rollout = org.months[len(org.months) // 2]
+    versions = [
+        shipped | {"hr_scope": "|".join(departments[:pilot])},
+        shipped | {"rule_version": "v2", "effective_from": f"{rollout:%Y-%m-%d}", "hr_scope": "all"},
+    ]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(shipped), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(versions)
+    return {"pilot_departments": pilot, "rollout": f"{rollout:%Y-%m}"}
 
 
 def default_end(now: dt.datetime) -> str:

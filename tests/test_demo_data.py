@@ -505,3 +505,26 @@ def test_appeals(demo, roster):
     final = Counter(row[6] for row in latest.values())
     assert final["accepted"] and final["rejected"] and final["submitted"]
     assert any(row[6] == "submitted" and row[2] == "2026-02" for row in latest.values())  # open at export
+
+
+def test_pilot_rules_file(tmp_path):
+    """``--pilot N``: the shipped v1 paying the first N departments, v2 everyone from the middle
+    month of the activity; a valid rules file. More departments than the organisation has: refused."""
+    from pioneer.rules import SHIPPED_RULES, load_rules
+
+    counts = generate(tmp_path / "landing", members=120, months=4, end=END, pilot=1)
+    versions = load_rules(tmp_path / "landing" / "pilot_rules.csv")
+    shipped = load_rules(SHIPPED_RULES)[0]
+    assert [(v.rule_version, v.effective_from.isoformat(), v.hr_scope) for v in versions] == [
+        ("v1", "2000-01-01", "D01"),
+        ("v2", "2026-01-01", "all"),
+    ]
+    assert all(
+        v.model_dump(exclude={"rule_version", "effective_from", "hr_scope"})
+        == shipped.model_dump(exclude={"rule_version", "effective_from", "hr_scope"})
+        for v in versions
+    )
+    assert (counts["pilot_departments"], counts["rollout"]) == (1, "2026-01")
+    with pytest.raises(ValueError, match="only 2 departments"):
+        generate(tmp_path / "other", members=120, months=4, end=END, pilot=2)
+    assert not (tmp_path / "other").exists() or not any((tmp_path / "other").iterdir())

@@ -94,3 +94,18 @@ def test_the_build_seeds_the_configured_file_as_excel_saved_it(tmp_path):
     with pytest.raises(RulesFileError, match="version v1, column index_decimals"):
         stage_rules(broken, tmp_path / "home")
     assert sorted(p.name for p in (tmp_path / "home" / "rules").iterdir()) == [rules_sha256(excel)]
+
+
+@pytest.mark.parametrize("example", ["pilot_rollout.csv", "courses_basis.csv"])
+def test_the_shipped_examples_are_rules_files_not_in_force(example):
+    """dbt_project/rules_examples (docs/rules.md): valid files for `rules compare`, outside the seeds."""
+    path = SHIPPED_RULES.parents[1] / "rules_examples" / example
+    versions = load_rules(path)
+    assert [v.rule_version for v in versions] == ["v1", "v2"]
+    assert versions[0].model_dump(exclude={"hr_scope"}) == load_rules(SHIPPED_RULES)[0].model_dump(
+        exclude={"hr_scope"}
+    )
+    assert {v.hr_scope for v in versions} != {"all"} or {v.learning_basis for v in versions} == {
+        "points",
+        "courses",
+    }
