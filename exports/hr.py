@@ -9,6 +9,14 @@ once its manifest does, and the manifest is complete in staging before the CSV m
 killed between the two moves is finished by the next writer (:func:`recover_publications`).
 A failing month leaves the HR folder untouched and writes a failure report naming the
 expectation and the offending rows.
+
+Notice before pay (公示, outputs.md): under a rule version with ``notice_days`` n > 0, month M is
+first put on notice: from its export day until the day before export day + n, instead of the HR
+file, ``HOME/exports/notice/YYYY-MM/pioneer_notice_YYYY-MM.csv`` (UTF-8 with BOM for Excel;
+``employee_no, name, branch_name, pioneer_index, grade, notice_until``) and its manifest are
+published once, validated by the HR suites on the very rows HR's v1 would hold then, through the
+same staging protocol. HR's v1 is due from export day + n (``notice_until``), computed then, so
+appeals accepted during the notice are in it; restatements are counted from the export day.
 """
 
 from __future__ import annotations
@@ -42,12 +50,13 @@ COLUMNS = [
     "export_version",
 ]
 SUITES = ("hr_export", "hr_export_kpi_coverage")
+NOTICE_COLUMNS = ["employee_no", "name", "branch_name", "pioneer_index", "grade", "notice_until"]
 
 
 @dataclass
 class MonthOutcome:
     period: str
-    action: str  # published, unchanged, failed
+    action: str  # published, unchanged, failed, on notice (its notice published)
     version: int | None = None
     path: str | None = None
     rows: int = 0
@@ -69,9 +78,24 @@ class PublishSummary:
     def published(self) -> list[MonthOutcome]:
         return [m for m in self.months if m.action == "published"]
 
+    @property
+    def on_notice(self) -> list[MonthOutcome]:
+        return [m for m in self.months if m.action == "on notice"]
+
 
 def hr_dir(home: Path) -> Path:
     return home / "exports" / "hr"
+
+
+def notice_dir(home: Path) -> Path:
+    return home / "exports" / "notice"
+
+
+def published_csvs(home: Path) -> list[Path]:
+    """Every CSV in the folders HR and the branches read: the HR versions and the notices."""
+    return sorted(hr_dir(home).glob("*/pioneer_index_*_v*.csv")) + sorted(
+        notice_dir(home).glob("*/pioneer_notice_*.csv")
+    )
 
 
 def month_start(period: str) -> dt.date:
@@ -100,7 +124,7 @@ def recover_publications(home: Path) -> list[str]:
     version was complete), else the CSV goes back to staging (the version never existed; the next
     export writes it again). Returns what it did, one line per version."""
     done = []
-    for csv_path in sorted(hr_dir(home).glob("*/pioneer_index_*_v*.csv")):
+    for csv_path in published_csvs(home):
         name = csv_path.name.removesuffix(".csv")
         manifest = csv_path.with_name(f"{name}.manifest.json")
         if manifest.exists():
@@ -139,6 +163,37 @@ def month_rows(con: duckdb.DuckDBPyConnection, period: str) -> pd.DataFrame:
         "from marts.fct_member_index_monthly where month = ? and in_pay_scope order by employee_no",
         [period],
     ).df()
+
+
+def notice_rows(con: duckdb.DuckDBPyConnection, period: str) -> pd.DataFrame:
+    """The month's HR rows (:func:`month_rows`) with each member's name and branch of record."""
+    return con.execute(
+        "select fct.employee_no, member.name, branch.branch_name, fct.index_score as pioneer_index, fct.grade "
+        "from marts.fct_member_index_monthly as fct "
+        "left join marts.dim_member as member on member.member_id = fct.member_id "
+        "left join marts.dim_branch as branch on branch.branch_id = fct.branch_id "
+        "where fct.month = ? and fct.in_pay_scope order by fct.employee_no",
+        [period],
+    ).df()
+
+
+def render_notice(rows: pd.DataFrame, notice_until: dt.date) -> bytes:
+    """UTF-8 with BOM (Excel opens it), comma, LF, header; scores with 2 decimals."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(NOTICE_COLUMNS)
+    for r in rows.itertuples(index=False):
+        writer.writerow([r.employee_no, r.name, r.branch_name, _fmt(r.pioneer_index), r.grade, notice_until])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def derive(con: duckdb.DuckDBPyConnection, manifest: dict) -> bytes:
+    """The bytes a published file's manifest says were written, rendered again from ``con``'s marts."""
+    if manifest.get("kind") == "notice":
+        return render_notice(
+            notice_rows(con, manifest["period"]), dt.date.fromisoformat(manifest["notice_until"])
+        )
+    return render_csv(month_rows(con, manifest["period"]), int(manifest["version"]))
 
 
 def open_appeals(con: duckdb.DuckDBPyConnection, period: str) -> list[str]:
@@ -236,11 +291,17 @@ def gate_parameters(
 
 
 def _publish_month(
-    settings: Settings, con: duckdb.DuckDBPyConnection, period: str, rules: dict, run_name: str
+    settings: Settings,
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    rules: dict,
+    run_name: str,
+    notice_until: dt.date | None = None,
 ) -> tuple[MonthOutcome, str | None, list[dict]]:
+    """Write, audit and publish the month's next HR version, or with ``notice_until`` its notice."""
     home = settings.home
     rows = month_rows(con, period)
-    previous = latest_manifest(home, period)
+    previous = None if notice_until else latest_manifest(home, period)
     version = previous["version"] + 1 if previous else 1
     changed: list[str] = []
     if previous:
@@ -248,14 +309,19 @@ def _publish_month(
         changed = changed_employees(read_export(previous_csv), rows)
         if not changed:
             return MonthOutcome(period, "unchanged", previous["version"]), None, []
-    name = f"pioneer_index_{period}_v{version}"
+    hr_payload = render_csv(rows, version)
+    if notice_until:
+        name, folder = f"pioneer_notice_{period}", notice_dir(home) / period
+        payload = render_notice(notice_rows(con, period), notice_until)
+    else:
+        name, folder, payload = f"pioneer_index_{period}_v{version}", hr_dir(home) / period, hr_payload
     staging = staging_dir(home) / name
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    payload = render_csv(rows, version)
     (staging / f"{name}.csv").write_bytes(payload)
 
-    staged = read_export(staging / f"{name}.csv")  # audit what will be published, as written
+    # audit what will be published, as written (a notice: the HR rows it shows, as v1 would hold them)
+    staged = read_export(io.BytesIO(hr_payload))
     parameters = gate_parameters(con, period, rules, settings, version, staged)
     coverage_frame = rows[["employee_no", "kpi_missing"]].reset_index(drop=True)
     results: list[GateResult] = [
@@ -271,7 +337,7 @@ def _publish_month(
             json.dumps(
                 {
                     "period": period,
-                    "version": version,
+                    "version": None if notice_until else version,
                     "run": run_name,
                     "data_docs": docs,
                     "failures": [asdict(f) | {"suite": r.suite} for r in results for f in r.failures],
@@ -284,33 +350,41 @@ def _publish_month(
         shutil.rmtree(staging)
         return MonthOutcome(period, "failed", version, failure_report=str(report)), docs, verdicts
 
+    identity = {"version": version} if not notice_until else {"kind": "notice"}
+    lineage = (
+        {"notice_until": notice_until.isoformat()}
+        if notice_until
+        else {"supersedes": previous["version"] if previous else None, "changed_employee_nos": changed}
+    )
     manifest = {
         "period": period,
-        "version": version,
+        **identity,
         "created_at": settings.clock().isoformat(timespec="seconds"),
         "row_count": len(rows),
         "sha256": hashlib.sha256(payload).hexdigest(),
         "rule_version": rules["rule_version"],
         "validation": {"suites": list(SUITES), "passed": True},
-        "supersedes": previous["version"] if previous else None,
-        "changed_employee_nos": changed,
+        **lineage,
         "kpi_missing_employee_nos": sorted(rows.loc[rows["kpi_missing"], "employee_no"].tolist()),
         "appeals_open_employee_nos": open_appeals(con, period),
     }
     (staging / f"{name}.manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-    target = hr_dir(home) / period
-    target.mkdir(parents=True, exist_ok=True)
-    for folder in (home / "exports", hr_dir(home), target):  # HR's pickup reads these, nothing else
-        share(folder, settings.export_group, 0o750)
+    folder.mkdir(parents=True, exist_ok=True)
+    for shared in (home / "exports", folder.parent, folder):  # HR's pickup reads these, nothing else
+        share(shared, settings.export_group, 0o750)
     for suffix in (".csv", ".manifest.json"):  # the manifest last: a version exists once it does
-        destination = target / f"{name}{suffix}"
+        destination = folder / f"{name}{suffix}"
         if destination.exists():
             raise FileExistsError(f"refusing to rewrite published {destination}")
         share(staging / f"{name}{suffix}", settings.export_group, 0o640)
         os.replace(staging / f"{name}{suffix}", destination)
         crash_point(settings.kill_at, "export:csv" if suffix == ".csv" else "export:month")
     staging.rmdir()
-    outcome = MonthOutcome(period, "published", version, str(target / f"{name}.csv"), len(rows), changed)
+    action = "on notice" if notice_until else "published"
+    outcome = MonthOutcome(
+        period, action, None if notice_until else version, str(folder / f"{name}.csv"), len(rows)
+    )
+    outcome.changed_employee_nos = changed
     return outcome, docs, verdicts
 
 
@@ -333,11 +407,16 @@ def publish_due_exports(settings: Settings, warehouse: Path) -> PublishSummary:
             day = settings.export_day or int(rules["export_day"])
             if today < export_date(period, day):
                 continue
-            if latest_manifest(settings.home, period) and today > export_date(
-                add_months(period, int(rules["restatement_months"])), day
-            ):
+            published = latest_manifest(settings.home, period)
+            if published and today > export_date(add_months(period, int(rules["restatement_months"])), day):
                 continue  # the restatement window is over: M stays as published
-            outcome, docs, verdicts = _publish_month(settings, con, period, rules, run_name)
+            notice_until = export_date(period, day) + dt.timedelta(days=int(rules["notice_days"]))
+            if not published and today < notice_until:  # on notice (公示) until HR's v1 is due
+                if (notice_dir(settings.home) / period / f"pioneer_notice_{period}.manifest.json").exists():
+                    continue
+                outcome, docs, verdicts = _publish_month(settings, con, period, rules, run_name, notice_until)
+            else:
+                outcome, docs, verdicts = _publish_month(settings, con, period, rules, run_name)
             summary.months.append(outcome)
             summary.gates.extend(verdicts)
             summary.data_docs = docs or summary.data_docs

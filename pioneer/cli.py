@@ -203,6 +203,11 @@ def print_summary(summary) -> None:
     typer.echo(f"exports published: {len(published)}")
     for export in published:
         typer.echo(f"  {export['period']} v{export['version']} {export['rows']:>6} rows {export['path']}")
+    noticed = [e for e in summary.exports if e["action"] == "on notice"]
+    if noticed:
+        typer.echo(f"notices published (公示): {len(noticed)}")
+        for notice in noticed:
+            typer.echo(f"  {notice['period']} {notice['rows']:>6} rows {notice['path']}")
     typer.echo(f"exports folder: {summary.exports_dir}")
     if summary.data_docs:
         typer.echo(f"data docs: {summary.data_docs}")
@@ -312,6 +317,12 @@ def status(
     typer.echo(f"exports: {len(report['exports'])}")
     for export in report["exports"]:
         typer.echo(f"  {export['period']} v{export['version']} {export['rows']} rows {export['path']}")
+    if report["notices"]:
+        typer.echo(f"notices (公示): {len(report['notices'])}")
+    for notice in report["notices"]:
+        typer.echo(
+            f"  {notice['period']} until {notice['notice_until']} {notice['rows']} rows {notice['path']}"
+        )
     last = report["last_run"]
     typer.echo(f"last run: {last['started_at']} {last['status']}" if last else "last run: none")
     if last and last.get("failed_gate"):

@@ -188,11 +188,11 @@ def orphans(home: Path, repair: bool) -> list[Finding]:
 
 
 def publications(home: Path, repair: bool) -> list[Finding]:
-    from exports.hr import hr_dir, recover_publications
+    from exports.hr import hr_dir, notice_dir, recover_publications
 
     findings = []
-    folder = hr_dir(home)
-    for manifest in sorted(folder.glob("*/*.manifest.json")):
+    folders = (hr_dir(home), notice_dir(home))
+    for manifest in sorted(m for folder in folders for m in folder.glob("*/*.manifest.json")):
         csv = manifest.with_name(manifest.name.replace(".manifest.json", ".csv"))
         if not csv.exists():
             findings.append(Finding("every published CSV has its manifest", f"{manifest.name} has no CSV"))
@@ -203,7 +203,9 @@ def publications(home: Path, repair: bool) -> list[Finding]:
                 )
             )
     orphans = [
-        c for c in sorted(folder.glob("*/*.csv")) if not c.with_name(c.stem + ".manifest.json").exists()
+        c
+        for c in sorted(c for folder in folders for c in folder.glob("*/*.csv"))
+        if not c.with_name(c.stem + ".manifest.json").exists()
     ]
     repaired = recover_publications(home) if repair and orphans else []
     for csv, action in zip(orphans, repaired or [None] * len(orphans), strict=True):

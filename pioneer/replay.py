@@ -270,10 +270,10 @@ def _publishing_run(records: list[RunRecord], created_at: str) -> RunRecord | No
 
 
 def audit(home: Path, work: Path | None = None) -> AuditReport:
-    """Re-derive every published HR version as of the run that published it and compare sha256
-    with the published file and its manifest. ``work``: where the replays go (default: a
+    """Re-derive every published HR version and notice as of the run that published it and
+    compare sha256 with the published file and its manifest. ``work``: where the replays go (default: a
     temporary directory, removed afterwards)."""
-    from exports.hr import hr_dir, month_rows, render_csv
+    from exports.hr import derive, published_csvs
 
     home = Path(home).resolve()
     if work is None:
@@ -282,7 +282,7 @@ def audit(home: Path, work: Path | None = None) -> AuditReport:
     records = run_records(home)
     report = AuditReport()
     replays: dict[Path, Path] = {}  # run record → its replayed warehouse
-    for csv_path in sorted(hr_dir(home).glob("*/pioneer_index_*_v*.csv")):
+    for csv_path in published_csvs(home):
         manifest_path = csv_path.with_name(csv_path.name.removesuffix(".csv") + ".manifest.json")
         published = csv_path.read_bytes()
         if not manifest_path.exists():
@@ -298,7 +298,7 @@ def audit(home: Path, work: Path | None = None) -> AuditReport:
         if run.path not in replays:
             replays[run.path] = replay(home, run.clock, work / f"replay_{len(replays) + 1}").warehouse
         with duckdb.connect(str(replays[run.path]), read_only=True) as con:
-            derived = render_csv(month_rows(con, manifest["period"]), int(manifest["version"]))
+            derived = derive(con, manifest)
         derived_sha = hashlib.sha256(derived).hexdigest()
         file_sha = hashlib.sha256(published).hexdigest()
         if derived_sha == file_sha == manifest["sha256"]:

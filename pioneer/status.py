@@ -67,6 +67,18 @@ def home_status(settings: Settings) -> dict:
                 "rows": data["row_count"],
             }
         )
+    notices = []  # months put on notice (公示) before pay, outputs.md "Notice before pay"
+    for manifest in sorted((home / "exports" / "notice").glob("*/*.manifest.json")):
+        data = json.loads(manifest.read_text())
+        csv = manifest.with_name(manifest.name.replace(".manifest.json", ".csv"))
+        notices.append(
+            {
+                "period": data["period"],
+                "notice_until": data["notice_until"],
+                "path": str(csv),
+                "rows": data["row_count"],
+            }
+        )
     return {
         "events": {"total": sum(events.values()), "by_source": events},
         "quarantine": {
@@ -75,6 +87,7 @@ def home_status(settings: Settings) -> dict:
             "by_reason": dict(sorted(by_reason.items())),
         },
         "exports": exports,
+        "notices": notices,
         "last_run": last_run(settings),
         # deliveries whose source gate failed, not used by the marts or exports (ingest/holds.py)
         "held": held(home),

@@ -42,12 +42,14 @@ def test_status_json_of_an_empty_home_has_the_contract_keys(tmp_path):
     result = pioneer("status", "--home", str(tmp_path), "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert set(report) == {"events", "quarantine", "exports", "last_run", "held"}  # held: issue 23
+    assert set(report) == {"events", "quarantine", "exports", "notices", "last_run", "held"}  # held: issue 23
     contract = {"roster", "meeting", "learning", "performance", "admin", "appeals"}  # outputs.md, status
     assert set(report["events"]["by_source"]) == contract
     assert set(report["quarantine"]["by_source"]) == contract
     assert report["events"]["total"] == 0 and report["quarantine"]["total"] == 0
-    assert report["exports"] == [] and report["last_run"] is None and report["held"] == []
+    assert (
+        report["exports"] == report["notices"] == [] and report["last_run"] is None and report["held"] == []
+    )
 
 
 def test_home_comes_from_environment_when_no_flag(tmp_path):

@@ -15,26 +15,38 @@ RULES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "ru
 
 
 def make_warehouse(
-    path: Path, rows: list[tuple], appeals: list[tuple] = (), out_of_scope: set = frozenset()
+    path: Path,
+    rows: list[tuple] = (),
+    appeals: list[tuple] = (),
+    out_of_scope: set = frozenset(),
+    notice_days: int = 0,
 ) -> Path:
-    """A warehouse with the tables the export reads: rules seed, dim_member, member index, appeals
-    (``appeals``: (employee_no, month, status) of each appeal's latest version)."""
+    """A warehouse with the tables the export reads: rules seed (v1, with ``notice_days``),
+    dim_member, dim_branch, member index (``rows``), appeals (``appeals``:
+    (employee_no, month, status) of each appeal's latest version)."""
     path.unlink(missing_ok=True)
     with duckdb.connect(str(path)) as con:
         con.execute("create schema staging; create schema marts")
         con.execute(f"create table staging.rules as select * from read_csv('{RULES_SEED}', header=true)")
-        con.execute("create table marts.dim_member (member_id varchar, employee_no varchar)")
+        con.execute("update staging.rules set notice_days = ?", [notice_days])
+        con.execute("create table marts.dim_member (member_id varchar, employee_no varchar, name varchar)")
         con.execute(
-            "insert into marts.dim_member select 'M' || i, 'SG' || lpad(i::varchar, 7, '0') from range(1, 40) t(i)"
+            "insert into marts.dim_member select 'M' || i, 'SG' || lpad(i::varchar, 7, '0'), '党员' || i"
+            " from range(1, 40) t(i)"
+        )
+        con.execute(
+            "create table marts.dim_branch as select 'B1' as branch_id, '变电运维支部' as branch_name"
         )
         con.execute(
             "create table marts.fct_member_index_monthly (employee_no varchar, month varchar, index_score decimal(5,2), "
             "grade varchar, performance_coefficient decimal(3,2), rule_version varchar, kpi_missing boolean, "
-            "vetoed boolean, in_pay_scope boolean)"
+            "vetoed boolean, in_pay_scope boolean, member_id varchar, branch_id varchar)"
         )
         con.executemany(
-            "insert into marts.fct_member_index_monthly values (?, ?, ?, ?, ?, 'v1', ?, ?, ?)",
-            [row + (row[2] == 0, row[0] not in out_of_scope) for row in rows],  # the member at 0 was vetoed
+            "insert into marts.fct_member_index_monthly values (?, ?, ?, ?, ?, 'v1', ?, ?, ?, ?, 'B1')",
+            [  # the member at 0 was vetoed
+                row + (row[2] == 0, row[0] not in out_of_scope, "M" + str(int(row[0][2:]))) for row in rows
+            ],
         )
         con.execute(
             "create table marts.fct_member_appeals (employee_no varchar, month varchar, status varchar)"
@@ -196,3 +208,54 @@ def test_only_the_pay_scope_goes_to_hr(tmp_path, home):
         exported = {r["employee_no"]: r for r in csv.DictReader(f)}
     assert len(exported) == 18 and not shadow & exported.keys()
     assert exported["SG0000002"]["grade"] == "PIONEER"  # graded among all 20, not among the 18
+
+
+def test_a_month_on_notice_before_pay(tmp_path, home):
+    """notice_days 3 (outputs.md "Notice before pay"): on October's export day the notice is published
+    (BOM, names and branches, notice_until), not the HR file; HR's v1 is due three days later and is
+    computed then, so a change accepted during the notice (an appeal) is in v1."""
+    wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-10"), notice_days=3)
+    assert night(home, wh, "2026-11-04T23:00:00+08:00").months == []
+    first = night(home, wh, "2026-11-05T01:30:00+08:00")
+    assert [(m.period, m.action, m.version, m.rows) for m in first.months] == [
+        ("2026-10", "on notice", None, 20)
+    ]
+    folder = home / "exports" / "notice" / "2026-10"
+    raw = (folder / "pioneer_notice_2026-10.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0] == "employee_no,name,branch_name,pioneer_index,grade,notice_until"
+    assert lines[1] == "SG0000001,党员1,变电运维支部,95.50,PIONEER,2026-11-08"
+    manifest = json.loads((folder / "pioneer_notice_2026-10.manifest.json").read_text())
+    assert manifest["kind"] == "notice" and manifest["notice_until"] == "2026-11-08"
+    assert manifest["sha256"] == hashlib.sha256(raw).hexdigest() and manifest["row_count"] == 20
+    assert manifest["validation"] == {"suites": ["hr_export", "hr_export_kpi_coverage"], "passed": True}
+    assert not (home / "exports" / "hr" / "2026-10").exists()
+    assert night(home, wh, "2026-11-07T23:00:00+08:00").months == []  # the notice runs; nothing new
+
+    during = month_of("2026-10")
+    during[4] = ("SG0000005", "2026-10", 83.50, "QUALIFIED", 1.00, False)  # an appeal accepted on 11-06
+    wh = make_warehouse(tmp_path / "w.duckdb", during, notice_days=3)
+    due = night(home, wh, "2026-11-08T01:30:00+08:00")
+    assert [(m.period, m.action, m.version) for m in due.months] == [("2026-10", "published", 1)]
+    with open(home / "exports" / "hr" / "2026-10" / "pioneer_index_2026-10_v1.csv", newline="") as f:
+        assert {r["employee_no"]: r["pioneer_index"] for r in csv.DictReader(f)}["SG0000005"] == "83.50"
+    assert (folder / "pioneer_notice_2026-10.csv").read_bytes() == raw  # never rewritten
+    assert night(home, wh, "2026-11-09T01:30:00+08:00").published == []
+
+
+def test_a_notice_that_fails_its_gate_is_not_published(tmp_path, home):
+    bad = month_of("2026-10")
+    bad[3] = ("SG0000004", "2026-10", 50.0, "QUALIFIED", 1.00, False)  # grade inconsistent with index
+    wh = make_warehouse(tmp_path / "w.duckdb", bad, notice_days=3)
+    summary = night(home, wh, "2026-11-05T01:30:00+08:00")
+    assert [(m.period, m.action) for m in summary.months] == [("2026-10", "failed")]
+    assert not (home / "exports" / "notice" / "2026-10").exists()
+    report = json.loads(Path(summary.failed[0].failure_report).read_text())
+    assert any(f["offending_rows"][0]["employee_no"] == "SG0000004" for f in report["failures"])
+
+
+def test_without_notice_days_there_is_no_notice(tmp_path, home):
+    wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-10"))
+    assert [m.action for m in night(home, wh, "2026-11-05T01:30:00+08:00").months] == ["published"]
+    assert not (home / "exports" / "notice").exists()

@@ -1,0 +1,71 @@
+"""Notice before pay (公示, outputs.md) over nights of the real CLI, with a rules file whose v1 sets
+notice_days 3: October goes on notice on its export day, an appeal filed and accepted during the
+notice is in HR's v1 three days later; status, doctor and audit know the notice."""
+
+import csv
+import json
+from decimal import Decimal
+
+import duckdb
+from pioneer_cli import demo_data, pioneer, run_night
+
+from pioneer.rules import SHIPPED_RULES
+
+HEADER = "appeal_id,employee_no,month,component,points,reason,status,decided_by,decided_at,updated_at\n"
+
+
+def test_notice_then_pay(tmp_path):
+    landing, home = tmp_path / "landing", tmp_path / "home"
+    demo_data(landing, members=40, months=2, seed=17)
+    with SHIPPED_RULES.open(encoding="utf-8", newline="") as f:
+        (v1,) = list(csv.DictReader(f))
+    rules = tmp_path / "rules.csv"
+    with rules.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(v1), lineterminator="\n")
+        writer.writeheader()
+        writer.writerow(v1 | {"notice_days": "3"})
+    env = {"PIONEER_RULES_FILE": str(rules)}
+    notice = home / "exports" / "notice" / "2026-10" / "pioneer_notice_2026-10.csv"
+    hr = home / "exports" / "hr"
+
+    first = run_night(landing, home, "2026-11-05T01:30:00+08:00", **env)
+    assert "notices published (公示): 1" in first.stdout
+    assert (hr / "2026-09" / "pioneer_index_2026-09_v1.csv").exists()  # its notice ended long ago
+    assert not (hr / "2026-10").exists() and notice.exists()
+    with notice.open(encoding="utf-8-sig", newline="") as f:
+        shown = {r["employee_no"]: r for r in csv.DictReader(f)}
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        employee, before, name = con.execute(
+            "select f.employee_no, f.index_score, d.name from marts.fct_member_index_monthly f"
+            " join marts.dim_member d using (member_id) where f.month = '2026-10' and not f.vetoed"
+            " and f.index_score between 40 and 80"
+            " and f.employee_no not in (select employee_no from marts.fct_member_appeals) order by 1 limit 1"
+        ).fetchone()
+    assert shown[employee]["name"] == name and Decimal(shown[employee]["pioneer_index"]) == before
+    assert {r["notice_until"] for r in shown.values()} == {"2026-11-08"}
+
+    # the member appeals during the notice; the office accepts it before the notice ends
+    (landing / "appeals" / "appeals_notice.csv").write_text(
+        HEADER
+        + f"APN1,{employee},2026-10,org_life,,视频参会未计入出勤,submitted,,,2026-11-05T10:00:00+08:00\n"
+        + f"APN1,{employee},2026-10,org_life,2,视频参会未计入出勤,accepted,党建办,"
+        "2026-11-06T16:00:00+08:00,2026-11-06T16:00:00+08:00\n",
+        encoding="utf-8",
+    )
+    quiet = run_night(landing, home, "2026-11-07T01:30:00+08:00", **env)
+    assert "notices published" not in quiet.stdout and not (hr / "2026-10").exists()
+    run_night(landing, home, "2026-11-08T01:30:00+08:00", **env)
+    with (hr / "2026-10" / "pioneer_index_2026-10_v1.csv").open(newline="") as f:
+        paid = {r["employee_no"]: r for r in csv.DictReader(f)}
+    assert Decimal(paid[employee]["pioneer_index"]) == before + 2  # the appeal is in v1
+    assert paid.keys() == shown.keys()
+
+    status = json.loads(pioneer("status", "--home", str(home), "--json").stdout)
+    assert [(n["period"], n["notice_until"], n["path"]) for n in status["notices"]] == [
+        ("2026-10", "2026-11-08", str(notice))
+    ]
+    doctor = pioneer("doctor", "--home", str(home))
+    assert doctor.returncode == 0 and "home is healthy" in doctor.stdout, doctor.stdout + doctor.stderr
+    audited = pioneer("audit", "--home", str(home))
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    assert f"ok {notice}" in audited.stdout and audited.stdout.count("ok ") == 3
