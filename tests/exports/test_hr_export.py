@@ -3,6 +3,7 @@
 import csv
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -259,3 +260,31 @@ def test_without_notice_days_there_is_no_notice(tmp_path, home):
     wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-10"))
     assert [m.action for m in night(home, wh, "2026-11-05T01:30:00+08:00").months] == ["published"]
     assert not (home / "exports" / "notice").exists()
+
+
+def test_a_notice_interrupted_between_its_two_moves_is_finished_or_rolled_back(tmp_path, home):
+    """The crash-safe publication protocol holds for notices: a notice CSV whose manifest is still
+    in staging (killed between the moves) is finished; one without any manifest is rolled back and
+    the next night publishes it again, byte for byte."""
+    from exports.hr import recover_publications, staging_dir
+
+    wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-10"), notice_days=3)
+    night(home, wh, "2026-11-05T01:30:00+08:00")
+    folder = home / "exports" / "notice" / "2026-10"
+    csv_path, manifest = (
+        folder / "pioneer_notice_2026-10.csv",
+        folder / "pioneer_notice_2026-10.manifest.json",
+    )
+    published = csv_path.read_bytes()
+    staged = staging_dir(home) / "pioneer_notice_2026-10"
+    staged.mkdir(parents=True)
+    manifest.rename(staged / manifest.name)
+    assert recover_publications(home) == [f"finished the publication of {manifest.relative_to(home)}"]
+    assert manifest.exists() and csv_path.read_bytes() == published
+
+    manifest.unlink()
+    assert recover_publications(home) == [f"rolled back {csv_path.relative_to(home)} (no manifest)"]
+    assert not csv_path.exists()
+    shutil.rmtree(staging_dir(home))
+    again = night(home, wh, "2026-11-05T01:30:00+08:00")
+    assert [m.action for m in again.months] == ["on notice"] and csv_path.read_bytes() == published
