@@ -81,6 +81,7 @@ COMPONENT_ENTITIES = {
     "admin_bonus": [("admin", "item")],
     "admin_deduction": [("admin", "item")],
     "veto": [("admin", "item")],
+    "appeal": [("appeals", "appeal")],
 }
 ENTITY_WORDS = {
     ("meeting", "meeting"): "meeting",
@@ -91,6 +92,7 @@ ENTITY_WORDS = {
     ("learning", "course"): "course record",
     ("performance", "kpi"): "performance record",
     ("admin", "item"): "admin item",
+    ("appeals", "appeal"): "appeal",
 }
 
 
@@ -168,7 +170,7 @@ def source_events(
             if (source, entity) == ("performance", "kpi"):
                 where.append("natural_key = ?")
                 params.append(f"{emp}|{month}")
-            elif (source, entity) == ("admin", "item"):
+            elif (source, entity) in (("admin", "item"), ("appeals", "appeal")):
                 if record_id:
                     where.append("natural_key = ?")
                     params.append(record_id)

@@ -44,6 +44,12 @@ COMPONENTS = {
     "veto": "一票否决（清零）",
     "appeal": "申诉更正",
 }
+APPEAL_COMPONENTS = {"bonus": "加分", "deduction": "扣分", "other": "其他"}  # and COMPONENTS'
+# the ledger detail of an accepted appeal (int_member_points_items): id, component, decider, date, reason
+APPEAL_DETAIL = re.compile(
+    r"^appeal (?P<id>\S+) \((?P<component>\w+)\) accepted(?: by (?P<by>.+?))?"
+    r"(?: on (?P<on>\d{4}-\d{2}-\d{2}))?(?:: (?P<reason>.*))?$"
+)
 SYSTEMS = {
     "meeting": "三会一课系统",
     "learning": "学习平台",
@@ -99,6 +105,20 @@ def rule_text(component: str, points, detail: str | None, rules: dict) -> str:
             f"组织生活 {_n(r['org_life_max'])} × 出席 {attended} / (应到 {due} − 请假 {excused}) = {got}"
             f"（规则 {v}）"
         )
+    if component == "learning" and "courses basis" in (detail or "") and len(nums) >= 3:
+        return (
+            f"学习教育 {_n(r['learning_max'])} × min(完成课程 {_n(nums[0])} 门 / 目标 {_n(nums[1])} 门, 1) = {got}"
+            f"（按完成课程计分，平台积分 {_n(nums[2])} 不计分；规则 {v}）"
+        )
+    if component == "appeal" and (appeal := APPEAL_DETAIL.match(detail or "")):
+        what = COMPONENTS.get(appeal["component"]) or APPEAL_COMPONENTS.get(
+            appeal["component"], appeal["component"]
+        )
+        by = f"经 {appeal['by']} " if appeal["by"] else ""
+        on = f"于 {appeal['on']} " if appeal["on"] else ""
+        reason = f"：{appeal['reason']}" if appeal["reason"] else ""
+        sign = "+" if float(points) > 0 else ""
+        return f"申诉 {appeal['id']}（{what}）{by}{on}核准{reason}，更正 {sign}{got}（不受加分、扣分封顶限制；规则 {v}）"
     if component == "learning" and len(nums) >= 2:
         return (
             f"学习教育 {_n(r['learning_max'])} × min(学习积分 {_n(nums[0])} / 目标 {_n(nums[1])}, 1) = {got}"

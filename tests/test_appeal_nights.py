@@ -7,7 +7,7 @@ import json
 from decimal import Decimal
 
 import duckdb
-from pioneer_cli import demo_data, run_night
+from pioneer_cli import demo_data, pioneer, run_night
 
 HEADER = "appeal_id,employee_no,month,component,points,reason,status,decided_by,decided_at,updated_at\n"
 
@@ -68,6 +68,26 @@ def test_an_appeal_accepted_after_v1_restates_the_month(tmp_path):
         ).fetchone()
     assert ledger == [(Decimal("5.5"), "appeals", "APX1")]
     assert appeal == ("accepted", True, 1)
+
+    # explain, explain --diff and the statement show the appeal row: its id, decision and decider
+    explained = pioneer("explain", "--home", str(home), "--employee-no", employee, "--month", "2026-10")
+    assert explained.returncode == 0, explained.stderr
+    assert any(
+        "appeal" in line and "APX1" in line and "accepted by 党建办" in line
+        for line in explained.stdout.splitlines()
+    ), explained.stdout
+    diff = pioneer(
+        "explain", "--home", str(home), "--employee-no", employee, "--month", "2026-10", "--diff", "v1", "v2"
+    )
+    assert diff.returncode == 0, diff.stderr
+    assert "APX1" in diff.stdout and "appeals_test_2.csv" in diff.stdout, diff.stdout
+    statement = pioneer(
+        "statement", "--home", str(home), "--month", "2026-10", "--employee-no", employee,
+        "--out", str(tmp_path / "statement.csv"),
+    )  # fmt: skip
+    assert statement.returncode == 0, statement.stderr
+    text = (tmp_path / "statement.csv").read_text(encoding="utf-8-sig")
+    assert "申诉 APX1（业绩贡献）经 党建办 于 2026-11-05 核准：KPI 录入错误，更正 +5.5" in text, text
 
     # a quiet night after: nothing new is published
     run_night(landing, home, "2026-11-07T01:30:00+08:00")
