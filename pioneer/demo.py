@@ -1107,8 +1107,8 @@ def write_admin_items(directory: Path, org: Organisation, rng: random.Random) ->
 
 def write_appeals(directory: Path, org: Organisation, rng: random.Random) -> dict:
     """``appeals_YYYY-MM.csv`` per month of change: a few members appeal their month M from M+1's
-    first days on (some before the export day, holding their HR row open) and the office accepts
-    (with the points granted), rejects or a member withdraws a few days later; a change after the
+    first days on (some before the export day, holding their HR row open) and the office rejects
+    most, accepts some (with the points granted), or a member withdraws, a few days later; a change after the
     extract cutoff is not written yet, so the latest months keep open appeals. The last file also
     carries one malformed row (accepted without points: quarantined as missing_field)."""
     versions: list[list[str]] = []
@@ -1127,7 +1127,7 @@ def write_appeals(directory: Path, org: Organisation, rng: random.Random) -> dic
             decided = filed + rng.randint(1, 10) * DAY
             if decided >= cutoff:
                 continue
-            outcome = rng.choices(("accepted", "rejected", "withdrawn"), (6, 3, 1))[0]
+            outcome = rng.choices(("accepted", "rejected", "withdrawn"), (3, 5, 1))[0]  # most are rejected
             points = rng.choice(grants) if outcome == "accepted" else ""
             by, at = ("", "") if outcome == "withdrawn" else (rng.choice(ADMINS), stamp(decided, False))
             versions.append([*appeal, points, reason, outcome, by, at, stamp(decided, False)])

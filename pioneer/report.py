@@ -135,6 +135,11 @@ def charts(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, tuple[str, s
             "Persons at each status at month end, all branches; (+N) entered the status this month.",
             recruitment_pipeline(frame(con, RECRUITMENT_SQL, month)),
         ),
+        "appeals": (
+            "党员申诉 Appeals",
+            appeals_note(frame(con, APPEALS_SUMMARY_SQL, month)),
+            appeals_by_component(frame(con, APPEALS_SQL, month)),
+        ),
     }
 
 
@@ -216,6 +221,79 @@ where month = $month and status <> 'inactive'
 group by all
 order by status_stage
 """
+
+
+APPEALS_WINDOW = """
+from marts.fct_member_appeals
+where month between strftime($month_start - interval 11 month, '%Y-%m') and $month
+"""
+
+APPEALS_SQL = (
+    """
+select component, status, count(*) as appeals
+"""
+    + APPEALS_WINDOW
+    + """
+group by all order by component, status
+"""
+)
+
+APPEALS_SUMMARY_SQL = (
+    """
+select strftime($month_start - interval 11 month, '%Y-%m') as first_month,
+       count(*) as filed,
+       count(*) filter (where status = 'submitted') as open,
+       count(*) filter (where status = 'accepted') as accepted,
+       median(days_open) as median_days_open
+"""
+    + APPEALS_WINDOW
+)
+
+APPEAL_COMPONENTS = {
+    "org_life": "组织生活",
+    "learning": "学习教育",
+    "performance": "业绩贡献",
+    "pioneer_role": "先锋作用",
+    "bonus": "加分",
+    "deduction": "扣分",
+    "other": "其他",
+}
+APPEAL_STATUSES = {"submitted": "待处理 open", "accepted": "采纳 accepted", "rejected": "驳回 rejected",
+                   "withdrawn": "撤回 withdrawn"}  # fmt: skip
+
+
+def appeals_note(df: pd.DataFrame) -> str:
+    row = df.iloc[0]
+    days = "—" if pd.isna(row["median_days_open"]) else f"{float(row['median_days_open']):g}"
+    return (
+        f"Appeals about the months {row['first_month']} .. this month (latest version of each): "
+        f"filed {int(row['filed'])}, open {int(row['open'])}, accepted {int(row['accepted'])}; "
+        f"median days open {days} (filing to decision, or to the clock while open). By component and status."
+    )
+
+
+def appeals_by_component(df: pd.DataFrame) -> alt.Chart:
+    df = df.assign(
+        component_label=df["component"].map(APPEAL_COMPONENTS).fillna(df["component"]),
+        status_label=df["status"].map(APPEAL_STATUSES).fillna(df["status"]),
+    )
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            y=alt.Y("component_label:N", sort=list(APPEAL_COMPONENTS.values()), title=None),
+            x=alt.X("appeals:Q", title="appeals 申诉件数"),
+            color=alt.Color(
+                "status_label:N",
+                scale=alt.Scale(
+                    domain=list(APPEAL_STATUSES.values()), range=["#f39c12", "#27ae60", "#7f8c8d", "#bdc3c7"]
+                ),
+                title=None,
+            ),
+            tooltip=["component", "status", "appeals"],
+        )
+        .properties(width=560, height=alt.Step(26))
+    )
 
 
 def branch_ranking(df: pd.DataFrame) -> alt.LayerChart:

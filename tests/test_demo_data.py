@@ -503,7 +503,7 @@ def test_appeals(demo, roster):
             )
         latest[appeal_id] = max(latest.get(appeal_id, row), row, key=lambda r: r[9])
     final = Counter(row[6] for row in latest.values())
-    assert final["accepted"] and final["rejected"] and final["submitted"]
+    assert final["rejected"] > final["accepted"] > 0 and final["submitted"]
     assert any(row[6] == "submitted" and row[2] == "2026-02" for row in latest.values())  # open at export
 
 

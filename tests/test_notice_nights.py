@@ -1,6 +1,7 @@
 """Notice before pay (公示, outputs.md) over nights of the real CLI, with a rules file whose v1 sets
 notice_days 3: October goes on notice on its export day, an appeal filed and accepted during the
-notice is in HR's v1 three days later; status, doctor and audit know the notice."""
+notice is in HR's v1 three days later, a late appeal accepted after v1 gives v2 naming its
+employee; status, doctor and audit know the notice."""
 
 import csv
 import json
@@ -59,6 +60,19 @@ def test_notice_then_pay(tmp_path):
         paid = {r["employee_no"]: r for r in csv.DictReader(f)}
     assert Decimal(paid[employee]["pioneer_index"]) == before + 2  # the appeal is in v1
     assert paid.keys() == shown.keys()
+    v1 = json.loads((hr / "2026-10" / "pioneer_index_2026-10_v1.manifest.json").read_text())
+    assert v1["supersedes"] is None and employee not in v1["appeals_open_employee_nos"]
+
+    # a late appeal, accepted after v1: v2 names the employee
+    late = sorted(e for e in paid if e != employee and paid[e]["grade"] == "QUALIFIED")[0]
+    (landing / "appeals" / "appeals_late.csv").write_text(
+        HEADER + f"APN2,{late},2026-10,learning,-1.5,学习积分重复计算,accepted,党建办,"
+        "2026-11-09T11:00:00+08:00,2026-11-09T11:00:00+08:00\n",
+        encoding="utf-8",
+    )
+    run_night(landing, home, "2026-11-10T01:30:00+08:00", **env)
+    v2 = json.loads((hr / "2026-10" / "pioneer_index_2026-10_v2.manifest.json").read_text())
+    assert v2["supersedes"] == 1 and v2["changed_employee_nos"] == [late]
 
     status = json.loads(pioneer("status", "--home", str(home), "--json").stdout)
     assert [(n["period"], n["notice_until"], n["path"]) for n in status["notices"]] == [
@@ -68,4 +82,4 @@ def test_notice_then_pay(tmp_path):
     assert doctor.returncode == 0 and "home is healthy" in doctor.stdout, doctor.stdout + doctor.stderr
     audited = pioneer("audit", "--home", str(home))
     assert audited.returncode == 0, audited.stdout + audited.stderr
-    assert f"ok {notice}" in audited.stdout and audited.stdout.count("ok ") == 3
+    assert f"ok {notice}" in audited.stdout and audited.stdout.count("ok ") == 4

@@ -30,6 +30,7 @@ def test_default_output_is_one_self_contained_file(demo_home):
         "department-deltas",
         "compliance-heatmap",
         "recruitment-pipeline",
+        "appeals",
     ]
     for label in ("先锋 PIONEER", "警示 WARNING", "支委会", "党小组会", "入党积极分子", "严重落后"):
         assert label in page
@@ -92,6 +93,29 @@ def test_cadence_warnings_follow_the_stated_rule(report_file, demo_home):
             [MONTH],
         ).fetchone()[0]
     assert sum(cell["missed"] for cell in cells) == missed
+
+
+def test_appeals_section_is_the_appeals_mart(report_file, demo_home):
+    """Filed, open, accepted and median days open of the appeals about the 12 months ending with the
+    report's month, and the chart's counts by component and status, as the mart holds them."""
+    page = report_file.read_text(encoding="utf-8")
+    window = "from marts.fct_member_appeals where month between '2025-11' and ?"
+    with duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True) as con:
+        filed, open_, accepted, median = con.execute(
+            "select count(*), count(*) filter (where status = 'submitted'), "
+            f"count(*) filter (where status = 'accepted'), median(days_open) {window}",
+            [MONTH],
+        ).fetchone()
+        counts = {
+            (c, s): n
+            for c, s, n in con.execute(
+                f"select component, status, count(*) {window} group by all", [MONTH]
+            ).fetchall()
+        }
+    assert filed > accepted > 0  # the demo's trickle: most rejected, some accepted
+    assert f"filed {filed}, open {open_}, accepted {accepted}; median days open {float(median):g}" in page
+    chart = chart_rows(specs(page)["appeals"])
+    assert {(row["component"], row["status"]): row["appeals"] for row in chart} == counts
 
 
 def test_a_month_without_scores_is_a_usage_error(demo_home):
