@@ -2,7 +2,8 @@
 
 Night 1 ingests a demo organisation (40 members, 2 months) and publishes September and October
 v1; night 2 brings a corrected copy of the October KPI file under a new name (the first member's
-KPI changes), which restates October as v2 (the pattern of tests/test_replay.py).
+KPI changes) and two late admin items (a veto for one member, a 25-point honour for another, past
+the bonus cap of 20), which restates October as v2 (the pattern of tests/test_replay.py).
 """
 
 import csv
@@ -35,6 +36,13 @@ def restated(tmp_path_factory):
         writer = csv.DictWriter(f, fieldnames=list(corrected))
         writer.writeheader()
         writer.writerow(corrected)
+    vetoed, honoured = kpis[1]["employee_no"], kpis[2]["employee_no"]
+    (landing / "admin" / "items_2026-10_late.csv").write_text(
+        "item_id,employee_no,month,kind,points,reason,approved_by,approved_at,status\n"
+        f"AIV1,{vetoed},2026-10,veto,0,违反廉洁纪律受到处分,党建办张敏,2026-11-05T10:00:00+08:00,approved\n"
+        f"AIB1,{honoured},2026-10,bonus,25,获评优秀共产党员,党建办刘洋,2026-11-05T11:00:00+08:00,approved\n",
+        encoding="utf-8",
+    )
     run_night(landing, home, NIGHTS[1])
     assert (home / "exports" / "hr" / MONTH / f"pioneer_index_{MONTH}_v2.csv").exists()
     return root, home, corrected["employee_no"], landing
@@ -59,6 +67,39 @@ def test_diff_names_the_corrected_kpi_and_when_it_was_recorded(restated):
             [employee, MONTH],
         ).fetchone()[0]
     assert f"→ {score} " in out.splitlines()[-1]
+
+
+def _late_items(landing) -> tuple[str, str]:
+    with open(landing / "admin" / "items_2026-10_late.csv", newline="") as f:
+        vetoed, honoured = (row["employee_no"] for row in csv.DictReader(f))
+    return vetoed, honoured
+
+
+def test_a_veto_and_a_cap_in_the_diff_and_the_statement(restated, tmp_path):
+    """The veto takes the month to 0 in a ledger row of its own, named by the admin item; the honour
+    past the bonus cap is cut by a bonus_cap row; both in words on the statement."""
+    _, home, _, landing = restated
+    vetoed, honoured = _late_items(landing)
+    diff = pioneer(
+        "explain", "--home", str(home), "--employee-no", vetoed, "--month", MONTH, "--diff", "v1", "v2"
+    )
+    assert diff.returncode == 0, diff.stderr
+    assert (
+        "veto" in diff.stdout
+        and "admin item AIV1, items_2026-10_late.csv:2, recorded 2026-11-06 01:30" in diff.stdout
+    )
+    assert "→ 0.00 " in diff.stdout.splitlines()[-1]
+    page = _statement(home, tmp_path / "vetoed.html", "--employee-no", vetoed)
+    assert "经批准的一票否决事项：当月指数清零，等级为后进" in page and "0.00（一票否决）" in page
+    page = _statement(home, tmp_path / "honoured.html", "--employee-no", honoured)
+    assert "经批准的行政加分事项：获评优秀共产党员" in page
+    assert re.search(r"加分每月至多 20，超出部分 -\d+(\.\d+)?（规则 v1）", page), page
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        bonus = con.execute(
+            "select bonus from marts.fct_member_index_monthly where employee_no = ? and month = ?",
+            [honoured, MONTH],
+        ).fetchone()[0]
+    assert bonus == 20
 
 
 def test_diff_of_a_version_never_published_is_bad_usage(restated):
