@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from pioneer.report import GRADES, javascript_bundle
+from pioneer.report import EMBED, GRADES, javascript_bundle
 
 GRADE_ORDER = ["PIONEER", "QUALIFIED", "WARNING", "LAGGING", "NOT_SCORED"]
 
@@ -187,7 +187,9 @@ def _page(result: Comparison, first: str, last: str) -> str:
         for title, note, content in sections
     )
     spec = json.dumps({"pioneers": chart.to_dict()}, ensure_ascii=False).replace("</", "<\\/")
-    return PAGE.format(first=first, last=last, body=body, specs=spec, bundle=javascript_bundle())
+    return PAGE.format(
+        first=first, last=last, body=body, embed=EMBED.format(specs=spec), bundle=javascript_bundle()
+    )
 
 
 PAGE = """<!DOCTYPE html>
@@ -208,12 +210,7 @@ td, th {{ border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }}
 <h1>规则对比 Rules comparison {first} .. {last}</h1>
 <p class="note">The rules in force (published warehouse) against a candidate rules file (scratch build).</p>
 {body}
-<script>
-const specs = {specs};
-for (const [id, spec] of Object.entries(specs)) {{
-  vegaEmbed("#" + id, spec, {{renderer: "svg", actions: false}}).catch(console.error);
-}}
-</script>
+{embed}
 </body>
 </html>
 """

@@ -458,7 +458,7 @@ def render(
         month=month,
         numbers=numbers_html,
         sections=sections,
-        specs=specs_json,
+        embed=EMBED.format(specs=specs_json),
         bundle=javascript_bundle(),
         style=STYLE,
     )
@@ -496,12 +496,14 @@ PAGE = """<!DOCTYPE html>
 <p class="note">Read from the published warehouse (schema marts) for month {month}.</p>
 <div class="numbers">{numbers}</div>
 {sections}
-<script>
+{embed}
+</body>
+</html>
+"""
+# renders every chart spec of a page into the element of its id (the pages' one script)
+EMBED = """<script>
 const specs = {specs};
 for (const [id, spec] of Object.entries(specs)) {{
   vegaEmbed("#" + id, spec, {{renderer: "svg", actions: false}}).catch(console.error);
 }}
-</script>
-</body>
-</html>
-"""
+</script>"""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import duckdb
 
@@ -55,30 +56,14 @@ def home_status(settings: Settings) -> dict:
                 ).fetchall():
                     by_source[source] += n
                     by_reason[reason] += n
-    exports = []
-    for manifest in sorted((home / "exports" / "hr").glob("*/*.manifest.json")):
-        data = json.loads(manifest.read_text())
-        csv = manifest.with_name(manifest.name.replace(".manifest.json", ".csv"))
-        exports.append(
-            {
-                "period": data["period"],
-                "version": data["version"],
-                "path": str(csv),
-                "rows": data["row_count"],
-            }
-        )
-    notices = []  # months put on notice (公示) before pay, outputs.md "Notice before pay"
-    for manifest in sorted((home / "exports" / "notice").glob("*/*.manifest.json")):
-        data = json.loads(manifest.read_text())
-        csv = manifest.with_name(manifest.name.replace(".manifest.json", ".csv"))
-        notices.append(
-            {
-                "period": data["period"],
-                "notice_until": data["notice_until"],
-                "path": str(csv),
-                "rows": data["row_count"],
-            }
-        )
+    exports = [  # the HR versions, and the months put on notice (公示) before pay
+        {"period": m["period"], "version": m["version"], "path": path, "rows": m["row_count"]}
+        for m, path in _manifests(home / "exports" / "hr")
+    ]
+    notices = [
+        {"period": m["period"], "notice_until": m["notice_until"], "path": path, "rows": m["row_count"]}
+        for m, path in _manifests(home / "exports" / "notice")
+    ]
     return {
         "events": {"total": sum(events.values()), "by_source": events},
         "quarantine": {
@@ -92,3 +77,11 @@ def home_status(settings: Settings) -> dict:
         # deliveries whose source gate failed, not used by the marts or exports (ingest/holds.py)
         "held": held(home),
     }
+
+
+def _manifests(folder: Path) -> list[tuple[dict, str]]:
+    """(manifest, path of its CSV) of every file published under ``folder``, by path."""
+    return [
+        (json.loads(m.read_text()), str(m.with_name(m.name.replace(".manifest.json", ".csv"))))
+        for m in sorted(folder.glob("*/*.manifest.json"))
+    ]

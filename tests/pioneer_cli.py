@@ -27,3 +27,19 @@ def run_night(landing, home, now: str, **extra_env: str) -> subprocess.Completed
     done = pioneer("run", "--sources", str(landing), "--home", str(home), "--now", now, **extra_env)
     assert done.returncode == 0, done.stdout + done.stderr
     return done
+
+
+def write_rules(path, *versions: dict, encoding: str = "utf-8", lineterminator: str = "\n"):
+    """A rules file at ``path``: one row per ``versions`` entry, each the shipped v1 with those
+    columns changed (a later version names its own rule_version and effective_from)."""
+    import csv
+
+    from pioneer.rules import SHIPPED_RULES
+
+    with SHIPPED_RULES.open(encoding="utf-8", newline="") as f:
+        (v1,) = list(csv.DictReader(f))
+    with open(path, "w", encoding=encoding, newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(v1), lineterminator=lineterminator)
+        writer.writeheader()
+        writer.writerows(v1 | changes for changes in versions)
+    return path

@@ -8,9 +8,7 @@ import json
 from decimal import Decimal
 
 import duckdb
-from pioneer_cli import demo_data, pioneer, run_night
-
-from pioneer.rules import SHIPPED_RULES
+from pioneer_cli import demo_data, pioneer, run_night, write_rules
 
 HEADER = "appeal_id,employee_no,month,component,points,reason,status,decided_by,decided_at,updated_at\n"
 
@@ -18,14 +16,7 @@ HEADER = "appeal_id,employee_no,month,component,points,reason,status,decided_by,
 def test_notice_then_pay(tmp_path):
     landing, home = tmp_path / "landing", tmp_path / "home"
     demo_data(landing, members=40, months=2, seed=17)
-    with SHIPPED_RULES.open(encoding="utf-8", newline="") as f:
-        (v1,) = list(csv.DictReader(f))
-    rules = tmp_path / "rules.csv"
-    with rules.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(v1), lineterminator="\n")
-        writer.writeheader()
-        writer.writerow(v1 | {"notice_days": "3"})
-    env = {"PIONEER_RULES_FILE": str(rules)}
+    env = {"PIONEER_RULES_FILE": str(write_rules(tmp_path / "rules.csv", {"notice_days": "3"}))}
     notice = home / "exports" / "notice" / "2026-10" / "pioneer_notice_2026-10.csv"
     hr = home / "exports" / "hr"
 

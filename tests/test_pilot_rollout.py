@@ -16,25 +16,20 @@ import json
 from pathlib import Path
 
 import duckdb
-from pioneer_cli import demo_data, pioneer, run_night
-
-from pioneer.rules import SHIPPED_RULES
+from pioneer_cli import demo_data, pioneer, run_night, write_rules
 
 MONTHS = ["2026-07", "2026-08", "2026-09", "2026-10"]
 
 
 def rules_file(path: Path, pilot: str, rollout: str) -> Path:
-    with SHIPPED_RULES.open(encoding="utf-8", newline="") as f:
-        (v1,) = list(csv.DictReader(f))
-    versions = [
-        v1 | {"hr_scope": pilot},
-        v1 | {"rule_version": "v2", "effective_from": rollout, "hr_scope": "all"},
-    ]
-    with path.open("w", encoding="utf-8-sig", newline="") as f:  # as Excel saves a CSV UTF-8
-        writer = csv.DictWriter(f, fieldnames=list(v1), lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(versions)
-    return path
+    """v1 paying the ``pilot`` department, v2 everyone from ``rollout``; saved as Excel saves CSV UTF-8."""
+    return write_rules(
+        path,
+        {"hr_scope": pilot},
+        {"rule_version": "v2", "effective_from": rollout, "hr_scope": "all"},
+        encoding="utf-8-sig",
+        lineterminator="\r\n",
+    )
 
 
 def exported(home: Path, month: str) -> dict[int, set[str]]:

@@ -11,9 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import pytest
-from pioneer_cli import PIONEER, demo_data, run_night
-
-from pioneer.rules import SHIPPED_RULES
+from pioneer_cli import PIONEER, demo_data, run_night, write_rules
 
 
 def cli(cwd, *args):
@@ -25,12 +23,7 @@ def compared(tmp_path_factory):
     root = tmp_path_factory.mktemp("compare")
     demo_data(root / "landing", members=60, months=3, seed=5)
     run_night(root / "landing", root / "home", "2026-11-05T01:30:00+08:00")
-    with SHIPPED_RULES.open(encoding="utf-8", newline="") as f:
-        (v1,) = list(csv.DictReader(f))
-    with (root / "stricter.csv").open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(v1), lineterminator="\n")
-        writer.writeheader()
-        writer.writerow(v1 | {"grade_qualified_min": "80"})
+    write_rules(root / "stricter.csv", {"grade_qualified_min": "80"})
     before = sorted((str(p), p.lstat().st_size, p.lstat().st_mtime_ns) for p in (root / "home").rglob("*"))
     done = cli(
         root,
@@ -148,62 +141,17 @@ def test_coefficient_changes_departments_and_pioneers(compared):
 
 def test_what_cannot_be_compared_is_exit_2(compared):
     root, _ = compared
-    backwards = cli(
-        root,
-        "rules",
-        "compare",
-        "--home",
-        "home",
-        "--rules",
-        "stricter.csv",
-        "--from",
-        "2026-10",
-        "--to",
-        "2026-09",
-    )
+
+    def compare(rules, first, last, *more):
+        args = ["--home", "home", "--rules", rules, "--from", first, "--to", last, *more]
+        return cli(root, "rules", "compare", *args)
+
+    backwards = compare("stricter.csv", "2026-10", "2026-09")
     assert backwards.returncode == 2 and "is after --to" in backwards.stderr
-    outside = cli(
-        root,
-        "rules",
-        "compare",
-        "--home",
-        "home",
-        "--rules",
-        "stricter.csv",
-        "--from",
-        "2020-01",
-        "--to",
-        "2020-02",
-    )
+    outside = compare("stricter.csv", "2020-01", "2020-02")
     assert outside.returncode == 2 and "no scored month in 2020-01 .. 2020-02" in outside.stderr
     (root / "broken.csv").write_text("rule_version,effective_from\nv1,2000-01-01\n", encoding="utf-8")
-    broken = cli(
-        root,
-        "rules",
-        "compare",
-        "--home",
-        "home",
-        "--rules",
-        "broken.csv",
-        "--from",
-        "2026-09",
-        "--to",
-        "2026-10",
-    )
+    broken = compare("broken.csv", "2026-09", "2026-10")
     assert broken.returncode == 2 and "broken.csv, version v1, column" in broken.stderr
-    inside = cli(
-        root,
-        "rules",
-        "compare",
-        "--home",
-        "home",
-        "--rules",
-        "stricter.csv",
-        "--from",
-        "2026-09",
-        "--to",
-        "2026-10",
-        "--out",
-        "home/x",
-    )
+    inside = compare("stricter.csv", "2026-09", "2026-10", "--out", "home/x")
     assert inside.returncode == 2 and not (root / "home" / "x").exists()

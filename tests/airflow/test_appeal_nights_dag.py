@@ -14,8 +14,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 from airflow_harness import airflow_env, dags_test, prepare_airflow
-
-from pioneer.rules import SHIPPED_RULES
+from pioneer_cli import write_rules
 
 HEADER = "appeal_id,employee_no,month,component,points,reason,status,decided_by,decided_at,updated_at\n"
 
@@ -40,13 +39,7 @@ def appeal(sources, name: str, line: str) -> None:
 def test_notice_appeal_v1_late_appeal_v2_in_airflow(tmp_path, landing):
     sources, home = tmp_path / "landing", tmp_path / "home"
     shutil.copytree(landing, sources)
-    with SHIPPED_RULES.open(encoding="utf-8", newline="") as f:
-        (v1,) = list(csv.DictReader(f))
-    rules = tmp_path / "rules.csv"
-    with rules.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(v1), lineterminator="\n")
-        writer.writeheader()
-        writer.writerow(v1 | {"notice_days": "3"})
+    rules = write_rules(tmp_path / "rules.csv", {"notice_days": "3"})
     env = airflow_env(tmp_path / "airflow", home, sources) | {"PIONEER_RULES_FILE": str(rules)}
     prepare_airflow(env)
 
