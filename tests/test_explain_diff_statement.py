@@ -36,7 +36,15 @@ def restated(tmp_path_factory):
         writer = csv.DictWriter(f, fieldnames=list(corrected))
         writer.writeheader()
         writer.writerow(corrected)
-    vetoed, honoured = kpis[1]["employee_no"], kpis[2]["employee_no"]
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        vetoed, honoured = (
+            r[0]
+            for r in con.execute(
+                "select employee_no from marts.fct_member_index_monthly where month = ? and not vetoed"
+                " and employee_no <> ? order by employee_no limit 2",
+                [MONTH, corrected["employee_no"]],
+            ).fetchall()
+        )
     (landing / "admin" / "items_2026-10_late.csv").write_text(
         "item_id,employee_no,month,kind,points,reason,approved_by,approved_at,status\n"
         f"AIV1,{vetoed},2026-10,veto,0,违反廉洁纪律受到处分,党建办张敏,2026-11-05T10:00:00+08:00,approved\n"
