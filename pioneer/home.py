@@ -108,10 +108,10 @@ def allowed_mode(settings, path: Path) -> int:
     relative = path.relative_to(home).parts
     if relative == ("warehouse.duckdb",) and settings.warehouse_group:
         return 0o640
-    if settings.export_group and relative[:2] in (("exports",), ("exports", "hr")):
-        if path.is_dir() and len(relative) <= 3:  # exports, exports/hr, exports/hr/<period>
+    if settings.export_group and relative[:2] in (("exports",), ("exports", "hr"), ("exports", "notice")):
+        if path.is_dir() and len(relative) <= 3:  # exports, exports/hr|notice, exports/hr|notice/<period>
             return 0o750
-        if len(relative) == 4 and relative[1] == "hr":  # exports/hr/<period>/<file>
+        if len(relative) == 4 and relative[1] in ("hr", "notice"):  # exports/hr|notice/<period>/<file>
             return 0o640
     return 0o700 if path.is_dir() else 0o600
 
