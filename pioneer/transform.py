@@ -88,6 +88,8 @@ def project_dir(settings: Settings) -> Path:
         link = project / part.name
         if link.is_symlink() and link.readlink() == part:
             continue
+        if link.is_dir() and not link.is_symlink():  # a copied home holds copies, not links
+            shutil.rmtree(link)
         scratch = project / f".{part.name}.{os.getpid()}"
         scratch.unlink(missing_ok=True)
         scratch.symlink_to(part)

@@ -11,7 +11,7 @@ from conftest import MONTH
 
 INSTALL = Path(__file__).resolve().parents[2] / "scripts" / "install_chromium.sh"
 CHART_IDS = ["branch-ranking", "member-distribution", "department-trend", "department-deltas",
-             "compliance-heatmap", "recruitment-pipeline"]  # fmt: skip
+             "compliance-heatmap", "recruitment-pipeline", "appeals"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
