@@ -1,4 +1,5 @@
-"""Pioneer Index nightly job, 01:30 Asia/Shanghai: ingest every source → transform → export → run record.
+"""Pioneer Index nightly job, 01:30 Asia/Shanghai: ingest every source → transform → export → alerts
+→ run record.
 
 A table of contents over ``pioneer.run``'s stage functions (the tasks live in ``pioneer_tasks.py``).
 The run's logical date is the pipeline clock, so ``airflow backfill create --dag-id pioneer_nightly
@@ -8,7 +9,7 @@ exports publish only on change).
 
 import pendulum
 from airflow.sdk import CronTriggerTimetable, dag
-from pioneer_tasks import DEFAULT_ARGS, export, ingest_tasks, summary, transform
+from pioneer_tasks import DEFAULT_ARGS, alerts, export, ingest_tasks, summary, transform
 
 
 @dag(
@@ -25,8 +26,10 @@ def pioneer_nightly():
     ingested = ingest_tasks()
     transformed = transform()
     exported = export()
+    alerted = alerts()
     list(ingested.values()) >> transformed >> exported
-    summary(ingested, transformed, exported)
+    [transformed, exported] >> alerted  # after the exports, also when one of them failed its gate
+    summary(ingested, transformed, exported, alerted)
 
 
 pioneer_nightly()

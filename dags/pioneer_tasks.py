@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.sdk import Asset, Connection, get_current_context, task
+from airflow.sdk import Asset, Connection, TriggerRule, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 from sqlalchemy.engine import URL
 
 from ingest.schema import SOURCES
 from pioneer.config import Settings
-from pioneer.run import GateFailed, export_stage, ingest_stage, transform_stage, writer
+from pioneer.run import GateFailed, alerts_stage, export_stage, ingest_stage, transform_stage, writer
 from pioneer.runs import ClockWoundBack, record_run
 
 EVENTS = {source: Asset(f"pioneer://events/{source}", group="pioneer") for source in SOURCES}
@@ -61,6 +61,8 @@ def connection_settings() -> dict:
         found["performance_db_url"] = _sqlalchemy_url(conn)
     if conn := _connection("pioneer_hr_endpoint"):
         found |= {"hr_endpoint_url": _base_url(conn), "hr_endpoint_token": conn.password}
+    if conn := _connection("pioneer_alert_endpoint"):
+        found |= {"alert_endpoint_url": _base_url(conn), "alert_endpoint_token": conn.password}
     return {key: value for key, value in found.items() if value}
 
 
@@ -117,14 +119,24 @@ def export() -> dict:
     return _gated(export_stage)
 
 
-def summary(ingested: dict, transformed, exported):
+@task(pool=DUCKDB_POOL, retries=1, trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS)
+def alerts() -> dict:
+    """Write the day's alert file (动态预警) and deliver it. It runs once the warehouse was
+    published, also when an export gate failed (upstream: transform and export; not when transform
+    failed), so a failed delivery fails this task only after the exports were published."""
+    return _gated(alerts_stage)
+
+
+def summary(ingested: dict, transformed, exported, alerted=None):
     """The run-record task, a teardown: it runs whatever happened upstream, yet the run's state
     is decided by the stages (a failed stage fails the run even though the record was written)."""
-    return _summary(ingested, transformed, exported).as_teardown()
+    return _summary(ingested, transformed, exported, alerted).as_teardown()
 
 
 @task(task_id="summary", retries=1)
-def _summary(ingested: dict, transformed: dict | None, exported: dict | None) -> str:
+def _summary(
+    ingested: dict, transformed: dict | None, exported: dict | None, alerted: dict | None = None
+) -> str:
     """Write the run record under PIONEER_HOME/runs (what ``pioneer status`` reads) with
     ``pioneer.runs.record_run``, as ``pioneer run`` does: a failed or skipped stage passes None."""
     context = get_current_context()
@@ -134,5 +146,5 @@ def _summary(ingested: dict, transformed: dict | None, exported: dict | None) ->
         raise AirflowSkipException("the stages were skipped: nothing to record")
     gates = [ti.xcom_pull(task_ids=t, key=GATE_KEY) for t in sorted(context["task"].upstream_task_ids)]
     gate = next((g for g in gates if g), None)
-    _, path = record_run(run_settings(), ingested, transformed, exported, gate)
+    _, path = record_run(run_settings(), ingested, transformed, exported, gate, alerted=alerted)
     return str(path)

@@ -165,6 +165,39 @@ def month_rows(con: duckdb.DuckDBPyConnection, period: str) -> pd.DataFrame:
     ).df()
 
 
+def kpi_coverage_rows(con: duckdb.DuckDBPyConnection, period: str) -> pd.DataFrame:
+    """The rows whose KPI coverage is judged: the month's scored members in the pay scope (the HR
+    file's rows) with their department and ``kpi_missing``. The export gate judges the whole
+    month on them (suite ``hr_export_kpi_coverage``) and the completeness alert by department
+    (``exports.alerts``): one definition of the coverage figure."""
+    return con.execute(
+        "select fct.employee_no, fct.department_id, coalesce(departments.department_name, fct.department_id) "
+        "as department_name, fct.kpi_missing "
+        "from marts.fct_member_index_monthly as fct "
+        "left join (select department_id, min(department_name) as department_name from marts.dim_branch "
+        "group by department_id) as departments on departments.department_id = fct.department_id "
+        "where fct.month = ? and fct.in_pay_scope order by fct.employee_no",
+        [period],
+    ).df()
+
+
+def kpi_coverage(kpi_missing: pd.Series) -> float:
+    """Share of rows with a KPI (1.0 for no rows: nothing is missing)."""
+    return 1.0 - float(kpi_missing.astype(bool).mean()) if len(kpi_missing) else 1.0
+
+
+def min_kpi_coverage(settings: Settings, rules: dict) -> float:
+    """The coverage a month needs: ``PIONEER_MIN_KPI_COVERAGE`` when set, else its rule version's."""
+    return float(
+        settings.min_kpi_coverage if settings.min_kpi_coverage is not None else rules["min_kpi_coverage"]
+    )
+
+
+def export_day_of(settings: Settings, rules: dict) -> int:
+    """The day of M+1 on which M is exported: ``PIONEER_EXPORT_DAY`` when set, else the rule version's."""
+    return settings.export_day or int(rules["export_day"])
+
+
 def notice_rows(con: duckdb.DuckDBPyConnection, period: str) -> pd.DataFrame:
     """The month's HR rows (:func:`month_rows`) with each member's name and branch of record."""
     return con.execute(
@@ -284,9 +317,7 @@ def gate_parameters(
         "grade_coefficients": grade_coefficients(rules),
         "rule_versions": [rules["rule_version"]],
         "export_versions": [version],
-        "min_kpi_coverage": settings.min_kpi_coverage
-        if settings.min_kpi_coverage is not None
-        else float(rules["min_kpi_coverage"]),
+        "min_kpi_coverage": min_kpi_coverage(settings, rules),
     }
 
 
@@ -323,7 +354,7 @@ def _publish_month(
     # audit what will be published, as written (a notice: the HR rows it shows, as v1 would hold them)
     staged = read_export(io.BytesIO(hr_payload))
     parameters = gate_parameters(con, period, rules, settings, version, staged)
-    coverage_frame = rows[["employee_no", "kpi_missing"]].reset_index(drop=True)
+    coverage_frame = kpi_coverage_rows(con, period)[["employee_no", "kpi_missing"]]
     results: list[GateResult] = [
         validate_frame(home, "hr_export", staged, parameters, f"{run_name}_{name}"),
         validate_frame(home, "hr_export_kpi_coverage", coverage_frame, parameters, f"{run_name}_{name}"),
@@ -404,7 +435,7 @@ def publish_due_exports(settings: Settings, warehouse: Path) -> PublishSummary:
             if settings.export_from and period < settings.export_from:
                 continue
             rules = rules_in_force(con, period)
-            day = settings.export_day or int(rules["export_day"])
+            day = export_day_of(settings, rules)
             if today < export_date(period, day):
                 continue
             published = latest_manifest(settings.home, period)

@@ -76,6 +76,15 @@ def demo_data(
             "from the middle month on (use it as PIONEER_RULES_FILE).",
         ),
     ] = 0,
+    open_until: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=31,
+            help="Also write the meetings of END's month (the open month) through this day, as "
+            "registered by the next day (default: through yesterday when --end is not given).",
+        ),
+    ] = None,
 ) -> None:
     """Generate a deterministic demo organisation's landing directory (the formats of sources.md)."""
     if end is not None and not _is_month(end):
@@ -83,7 +92,9 @@ def demo_data(
     from pioneer.demo import generate
 
     try:
-        counts = generate(out, members=members, months=months, end=end, seed=seed, pilot=pilot)
+        counts = generate(
+            out, members=members, months=months, end=end, seed=seed, pilot=pilot, open_until=open_until
+        )
     except (ValueError, FileExistsError) as exc:
         fail(EXIT_USAGE, str(exc))
     typer.echo(f"demo organisation written to {out}")

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     performance_overlap_minutes: int = Field(60, description="Overlap window of incremental KPI reads.")
     hr_endpoint_url: str | None = Field(None, description="Optional HR endpoint receiving each export.")
     hr_endpoint_token: str | None = Field(None, description="Bearer token of the HR endpoint.", repr=False)
+    alert_endpoint_url: str | None = Field(
+        None, description="Optional alert endpoint receiving each run's alert file (动态预警)."
+    )
+    alert_endpoint_token: str | None = Field(
+        None, description="Bearer token of the alert endpoint.", repr=False
+    )
     rules_file: Path = Field(
         SHIPPED_RULES,
         description="The rules file (index-rules.md): one CSV row per rule version; default: the shipped one.",

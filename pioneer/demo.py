@@ -93,13 +93,22 @@ EXPORT_DAYS = 7  # a learning export covers a week, plus the previous export's l
 
 
 def generate(
-    out: Path, members: int = 511, months: int = 13, end: str | None = None, seed: int = 1, pilot: int = 0
+    out: Path,
+    members: int = 511,
+    months: int = 13,
+    end: str | None = None,
+    seed: int = 1,
+    pilot: int = 0,
+    open_until: int | None = None,
 ) -> dict:
     """Write the landing directory of a demo organisation under ``out`` and return its counts.
 
     Activity covers the ``months`` complete months before ``end`` (``YYYY-MM``, default:
     :func:`default_end`); the roster starts the day before the first of them. ``pilot`` > 0 also
-    writes ``out/pilot_rules.csv`` (:func:`write_pilot_rules`).
+    writes ``out/pilot_rules.csv`` (:func:`write_pilot_rules`). ``open_until`` (a day of ``end``)
+    also writes ``end``'s meetings through that day, as registered by the next day, when the
+    extracts are taken: the open month, partly done (default: through yesterday when ``end``
+    is defaulted to this month, else none).
     """
     if members < 20 or months < 1:
         raise ValueError("members must be at least 20 and months at least 1")
@@ -108,8 +117,16 @@ def generate(
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty: the demo organisation needs a fresh directory")
-    end = end or default_end(dt.datetime.now(SHANGHAI))
+    if end is None:
+        now = dt.datetime.now(SHANGHAI)
+        end = default_end(now)
+        if open_until is None and end == f"{now:%Y-%m}":
+            open_until = (now - DAY).day
+    end_month = dt.date(int(end[:4]), int(end[5:7]), 1)
+    if open_until is not None and not 1 <= open_until <= month_end(end_month).day:
+        raise ValueError(f"open_until must be a day of {end}, got {open_until}")
     org = Organisation.build(random.Random(seed), members, activity_months(end, months))
+    org.open_until = open_until
     departments = len({branch.department_id for branch in org.branches})
     if pilot >= departments:
         raise ValueError(f"--pilot {pilot}: the organisation has only {departments} departments")
@@ -266,6 +283,7 @@ class Organisation:
     hospitals: dict[int, str]  # person -> red-grid hospital (红色网格)
     exemplary: frozenset[int]  # 先锋 candidates: full attendance, study, KPI, service and honours
     views: dict[int, RosterView] = field(default_factory=dict)
+    open_until: int | None = None  # day of ``end`` through which its (open) month's meetings are written
 
     def scaled(self, client_count: int) -> int:
         return scaled(client_count, self.members)
@@ -273,8 +291,11 @@ class Organisation:
     @property
     def extract_cutoff(self) -> dt.datetime:
         """Everything is stamped before the export day of the last month (day 5 of ``end``), so a
-        run on that day sees complete extracts."""
-        return dt.datetime.combine(next_month(self.months[-1]) + 4 * DAY, dt.time(), SHANGHAI)
+        run on that day sees complete extracts; with ``open_until``, before the day after it when
+        that is later (the extracts are taken then)."""
+        end = next_month(self.months[-1])
+        day = max(5, self.open_until + 1) if self.open_until else 5
+        return dt.datetime.combine(end.replace(day=day), dt.time(), SHANGHAI)
 
     @classmethod
     def build(cls, rng: random.Random, members: int, months: list[dt.date]) -> Organisation:
@@ -585,13 +606,13 @@ class MeetingSystem:
             self.services(month)
             if month == self.org.months[-1]:
                 malformed = self.add_malformed()
-            for entity in ID_FIELDS:
-                write_text(directory / entity / f"{entity}_{month:%Y-%m}.jsonl", "".join(self.lines[entity]))
-                if self.corrections[entity]:
-                    write_text(
-                        directory / entity / f"{entity}_{month:%Y-%m}_corrections.jsonl",
-                        "".join(self.corrections[entity]),
-                    )
+            self.write_month(directory, month)
+        if self.org.open_until:  # after the complete months: their records stay as they were
+            month = next_month(self.org.months[-1])
+            self.lines = {entity: [] for entity in ID_FIELDS}
+            self.corrections = {entity: [] for entity in ID_FIELDS}
+            self.meetings(month, last_day=self.org.open_until)
+            self.write_month(directory, month, skip_empty=True)
         return {
             "meetings": self.records["meetings"],
             "attendance": self.records["attendance"],
@@ -599,6 +620,17 @@ class MeetingSystem:
             "service_records": self.records["service-records"],
             "malformed": malformed,
         }
+
+    def write_month(self, directory: Path, month: dt.date, skip_empty: bool = False) -> None:
+        for entity in ID_FIELDS:
+            if skip_empty and not self.lines[entity]:
+                continue
+            write_text(directory / entity / f"{entity}_{month:%Y-%m}.jsonl", "".join(self.lines[entity]))
+            if self.corrections[entity]:
+                write_text(
+                    directory / entity / f"{entity}_{month:%Y-%m}_corrections.jsonl",
+                    "".join(self.corrections[entity]),
+                )
 
     def next_id(self, prefix: str) -> str:
         self.serials[prefix] = self.serials.get(prefix, 0) + 1
@@ -621,10 +653,13 @@ class MeetingSystem:
 
     # 三会一课 -----------------------------------------------------------------
 
-    def meetings(self, month: dt.date) -> None:
+    def meetings(self, month: dt.date, last_day: int = 31) -> None:
+        """The month's meetings; through ``last_day`` only, for the open month (``open_until``)."""
         rng = self.rng
         for branch in self.org.branches:
             for kind, group, day, hour, minutes in self.schedule(branch, month):
+                if day > last_day:
+                    continue
                 view = self.org.view_on(month.replace(day=day))
                 due = view.group_members.get(group, []) if group else view.branch_members.get(branch.id, [])
                 if due:
@@ -665,6 +700,8 @@ class MeetingSystem:
             end + rng.randint(30, 2880) * MINUTE if status == "held" else start - rng.randint(1, 7) * DAY
         )
         corrected = stamp(updated + rng.randint(2, 10) * DAY, utc)
+        if updated >= self.org.extract_cutoff.replace(tzinfo=None):
+            return  # not registered yet when the extract was taken (the open month's last days)
         record = {
             "meeting_id": self.next_id("MT"),
             "branch_id": branch.id,

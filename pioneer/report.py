@@ -64,7 +64,7 @@ def default_path(home: Path, month: str) -> Path:
 def write_report(home: Path, month: str, out: Path | None = None) -> Path:
     out = out or default_path(home, month)
     with connect(home) as con:
-        page = render(month, key_numbers(con, month), charts(con, month))
+        page = render(month, key_numbers(con, month), charts(con, month), alerts_section(con, home))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     return out
@@ -439,8 +439,96 @@ NUMBER_LABELS = {  # key → (label, decimals shown)
 }
 
 
+def _table(headers: list[str], rows: list[list]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def alerts_section(con: duckdb.DuckDBPyConnection, home: Path) -> str:
+    """预警, as of the warehouse's clock: the branches with a 三会一课 requirement at risk in the
+    open month or quarter (``fct_branch_cadence_status``), counted and listed, and the KPI
+    completeness of the month being exported, by department (the alert file's two lists, from
+    the same functions: ``exports.alerts``)."""
+    import datetime as dt
+
+    from exports.alerts import completeness_alerts
+    from pioneer.config import SHANGHAI, Settings
+
+    try:
+        at_risk = con.execute(
+            """
+            select status.as_of_date, status.branch_id, branch.branch_name, status.period,
+                   status.requirement_name, coalesce(status.party_group, '') as party_group, status.days_left
+            from marts.fct_branch_cadence_status as status
+            left join marts.dim_branch as branch on branch.branch_id = status.branch_id
+            where status.status = 'at_risk'
+            order by status.days_left, status.branch_id, status.period, status.requirement, party_group
+            """
+        ).fetchall()
+        (as_of,) = con.execute("select max(as_of_date) from marts.fct_branch_cadence_status").fetchone()
+    except duckdb.CatalogException:  # a warehouse built before the cadence mart existed
+        return ""
+    if as_of is None:
+        return ""
+    clock = dt.datetime.combine(as_of, dt.time(12), SHANGHAI)
+    completeness = completeness_alerts(con, Settings(home=home, now=clock))
+    branches = sorted({row[1] for row in at_risk})
+    cadence = (
+        _table(
+            ["支部 branch", "期间 period", "要求 requirement", "党小组 group", "剩余天数 days left"],
+            [
+                [name or branch, period, req, group, days]
+                for _, branch, name, period, req, group, days in at_risk
+            ],
+        )
+        if at_risk
+        else '<p class="note">无 none.</p>'
+    )
+    kpi = (
+        _table(
+            [
+                "部门 department",
+                "月份 month",
+                "覆盖率 coverage",
+                "要求 required",
+                "缺 KPI missing",
+                "导出日 export day",
+            ],
+            [
+                [
+                    a["department_name"] or a["department_id"],
+                    a["period"],
+                    f"{a['coverage']:.1%}",
+                    f"{a['min_kpi_coverage']:.0%}",
+                    f"{a['kpi_missing']}: {'、'.join(a['missing_employee_nos'])}",
+                    a["export_date"],
+                ]
+                for a in completeness
+            ],
+        )
+        if completeness
+        else '<p class="note">无 none: every department at or above the coverage its export needs, or no export '
+        "pending.</p>"
+    )
+    return (
+        f'<section class="alerts" id="alerts"><h2>预警 Alerts (as of {as_of})</h2>'
+        f'<h3>三会一课 at risk: <span class="count" data-key="branches_at_risk">{len(branches)}</span> '
+        f"branches 个支部</h3>"
+        '<p class="note">Requirements of the open month or quarter not met yet with at most alert_days days '
+        "left (the clock's day counted).</p>"
+        f"{cadence}<h3>KPI 数据完整性 completeness</h3>"
+        '<p class="note">From day 1 of M+1 until its export day: departments whose KPI coverage of M is '
+        "below min_kpi_coverage (the export gate's figure).</p>"
+        f"{kpi}</section>"
+    )
+
+
 def render(
-    month: str, numbers: dict[str, float], charts: dict[str, tuple[str, str, alt.TopLevelMixin]]
+    month: str,
+    numbers: dict[str, float],
+    charts: dict[str, tuple[str, str, alt.TopLevelMixin]],
+    alerts: str = "",
 ) -> str:
     numbers_html = "".join(
         f'<div class="number" data-key="{key}"><span class="value">{numbers[key]:,.{digits}f}</span>'
@@ -457,6 +545,7 @@ def render(
     return PAGE.format(
         month=month,
         numbers=numbers_html,
+        alerts=alerts,
         sections=sections,
         embed=EMBED.format(specs=specs_json),
         bundle=javascript_bundle(),
@@ -481,6 +570,9 @@ h1 { color: #c0392b; margin-bottom: 0.2em; }
 .number .label { color: #666; font-size: 0.9em; }
 section { margin-bottom: 2.5em; }
 .note { color: #555; font-size: 0.9em; max-width: 800px; }
+.alerts { border-left: 4px solid #f39c12; padding-left: 1em; }
+table { border-collapse: collapse; font-size: 0.9em; }
+th, td { border: 1px solid #ddd; padding: 0.2em 0.6em; text-align: left; }
 """
 
 PAGE = """<!DOCTYPE html>
@@ -494,6 +586,7 @@ PAGE = """<!DOCTYPE html>
 <body>
 <h1>先锋指数月报 Pioneer Index report {month}</h1>
 <p class="note">Read from the published warehouse (schema marts) for month {month}.</p>
+{alerts}
 <div class="numbers">{numbers}</div>
 {sections}
 {embed}

@@ -1,4 +1,4 @@
-"""The nightly job: ingest → transform (gated) → export, and the run record it leaves.
+"""The nightly job: ingest → transform (gated) → export → alerts, and the run record it leaves.
 
 Each stage is one function; the CLI's ``pioneer run`` calls :func:`nightly`, which calls them
 in turn, and the Airflow DAG calls the same stage functions as separate tasks. Both leave their
@@ -15,6 +15,7 @@ from pathlib import Path
 from expectations.gates import GateResult
 from expectations.marts import validate_marts
 from expectations.sources import failed_deliveries, validate_source
+from exports.alerts import deliver_alerts, publish_alerts
 from exports.delivery import deliver_pending
 from exports.hr import publish_due_exports
 from ingest import holds
@@ -145,6 +146,14 @@ def export_stage(settings: Settings) -> dict:
     return result
 
 
+def alerts_stage(settings: Settings, deliver: bool = True) -> dict:
+    """Write the day's alert file (动态预警) from the published warehouse, then (``deliver``)
+    POST it to the alert endpoint; a failed delivery raises ``exports.delivery.DeliveryError``
+    after the file was written."""
+    written = publish_alerts(settings, warehouse_path(settings))
+    return written | {"delivery": deliver_alerts(settings, Path(written["file"])) if deliver else None}
+
+
 def nightly(settings: Settings, full_refresh: bool = False) -> tuple[RunSummary, Path]:
     """Run the whole nightly job once and leave its record under HOME/runs (even when it fails);
     returns the run's summary and the path of its record.
@@ -155,17 +164,27 @@ def nightly(settings: Settings, full_refresh: bool = False) -> tuple[RunSummary,
     with writer(settings):
         started_at = settings.clock().isoformat(timespec="seconds")
         ingested: dict[str, dict | None] = dict.fromkeys(SOURCES)
-        transformed = exported = gate = None
+        transformed = exported = alerted = gate = None
         try:
             for source in SOURCES:
                 ingested[source] = ingest_stage(settings, source)
             transformed = transform_stage(settings, full_refresh)
-            exported = export_stage(settings)
+            export_failed = None
+            try:
+                exported = export_stage(settings)
+            except GateFailed as failed:  # the warehouse was published: its alerts still go out
+                export_failed = failed
+            alerted = alerts_stage(settings, deliver=False)
+            try:
+                alerted["delivery"] = deliver_alerts(settings, Path(alerted["file"]))
+            finally:
+                if export_failed:  # the export's failure decides the run (exit 3), delivered or not
+                    raise export_failed
         except GateFailed as failed:
             gate = failed.as_dict()
             raise
         finally:
             summary, record = record_run(
-                settings, ingested, transformed, exported, gate, started_at=started_at
+                settings, ingested, transformed, exported, gate, started_at=started_at, alerted=alerted
             )
     return summary, record

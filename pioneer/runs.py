@@ -30,6 +30,7 @@ class RunSummary:
     data_docs: str | None = None
     warehouse: str = ""
     exports_dir: str = ""
+    alerts: dict = field(default_factory=dict)  # the day's alert file and its counts (exports/alerts.py)
     gates: list[dict] = field(default_factory=list)  # every gate's verdict (GateResult.verdict)
     failed_gate: dict | None = None  # the gate that stopped the run: message, and each failure
     held: list[dict] = field(default_factory=list)  # deliveries held when the run ended (ingest/holds.py)
@@ -61,6 +62,7 @@ def record_run(
     exported: dict | None,
     gate: dict | None = None,
     started_at: str | None = None,
+    alerted: dict | None = None,
 ) -> tuple[RunSummary, Path]:
     """Assemble a run's record from its stage results and write it under HOME/runs.
 
@@ -91,6 +93,7 @@ def record_run(
     summary.deliveries = published.get("deliveries", [])
     summary.data_docs = (exported or {}).get("data_docs") or summary.transform.get("data_docs")
     summary.exports_dir = str(settings.home / "exports" / "hr")
+    summary.alerts = alerted or {}
     stages = [*(r for r in ingest.values() if r), transform or {}, exported or {}, gate or {}]
     summary.gates = [verdict for stage in stages for verdict in stage.get("gates", [])]
     if gate:
