@@ -144,7 +144,16 @@ def _summary(
     states = ti.get_task_states(dag_id=ti.dag_id, task_ids=["transform"], run_ids=[ti.run_id])
     if states.get(ti.run_id, {}).get("transform") == "skipped":  # a refresh with nothing to do
         raise AirflowSkipException("the stages were skipped: nothing to record")
-    gates = [ti.xcom_pull(task_ids=t, key=GATE_KEY) for t in sorted(context["task"].upstream_task_ids)]
+    upstream = context["task"].upstream_task_ids
+    gates = [ti.xcom_pull(task_ids=t, key=GATE_KEY) for t in sorted(upstream)]
     gate = next((g for g in gates if g), None)
-    _, path = record_run(run_settings(), ingested, transformed, exported, gate, alerted=alerted)
+    _, path = record_run(
+        run_settings(),
+        ingested,
+        transformed,
+        exported,
+        gate,
+        alerted=alerted,
+        with_alerts="alerts" in upstream,
+    )
     return str(path)

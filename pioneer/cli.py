@@ -220,6 +220,13 @@ def print_summary(summary) -> None:
         for notice in noticed:
             typer.echo(f"  {notice['period']} {notice['rows']:>6} rows {notice['path']}")
     typer.echo(f"exports folder: {summary.exports_dir}")
+    if alerts := summary.alerts:
+        delivered = " (delivered)" if alerts.get("delivery") else ""
+        typer.echo(
+            f"alerts (预警): {alerts['file']}{delivered}: {alerts['branches_at_risk']} branches at risk "
+            f"({alerts['cadence_at_risk']} requirements), {alerts['cadence_missed']} missed last month, "
+            f"{alerts['departments_below_kpi_coverage']} departments below KPI coverage"
+        )
     if summary.data_docs:
         typer.echo(f"data docs: {summary.data_docs}")
     print_gates(asdict(summary))

@@ -146,12 +146,13 @@ def export_stage(settings: Settings) -> dict:
     return result
 
 
-def alerts_stage(settings: Settings, deliver: bool = True) -> dict:
-    """Write the day's alert file (动态预警) from the published warehouse, then (``deliver``)
-    POST it to the alert endpoint; a failed delivery raises ``exports.delivery.DeliveryError``
-    after the file was written."""
+def alerts_stage(settings: Settings) -> dict:
+    """Write the day's alert file (动态预警) from the published warehouse, then POST it to the
+    alert endpoint when one is configured; a failed delivery raises
+    ``exports.delivery.DeliveryError`` after the file was written (the run fails, exit 1; the
+    next run delivers its own file)."""
     written = publish_alerts(settings, warehouse_path(settings))
-    return written | {"delivery": deliver_alerts(settings, Path(written["file"])) if deliver else None}
+    return written | {"delivery": deliver_alerts(settings, Path(written["file"]))}
 
 
 def nightly(settings: Settings, full_refresh: bool = False) -> tuple[RunSummary, Path]:
@@ -174,9 +175,8 @@ def nightly(settings: Settings, full_refresh: bool = False) -> tuple[RunSummary,
                 exported = export_stage(settings)
             except GateFailed as failed:  # the warehouse was published: its alerts still go out
                 export_failed = failed
-            alerted = alerts_stage(settings, deliver=False)
             try:
-                alerted["delivery"] = deliver_alerts(settings, Path(alerted["file"]))
+                alerted = alerts_stage(settings)
             finally:
                 if export_failed:  # the export's failure decides the run (exit 3), delivered or not
                     raise export_failed
@@ -185,6 +185,7 @@ def nightly(settings: Settings, full_refresh: bool = False) -> tuple[RunSummary,
             raise
         finally:
             summary, record = record_run(
-                settings, ingested, transformed, exported, gate, started_at=started_at, alerted=alerted
-            )
+                settings, ingested, transformed, exported, gate, started_at=started_at,
+                alerted=alerted, with_alerts=True,
+            )  # fmt: skip
     return summary, record

@@ -63,6 +63,7 @@ def record_run(
     gate: dict | None = None,
     started_at: str | None = None,
     alerted: dict | None = None,
+    with_alerts: bool = False,
 ) -> tuple[RunSummary, Path]:
     """Assemble a run's record from its stage results and write it under HOME/runs.
 
@@ -70,7 +71,8 @@ def record_run(
     DAGs' summary task both call it. Each stage result is what its stage function returned, or
     None when the stage failed or never ran (``ingest`` maps each source of the run to its
     result); ``gate`` is the failed validation gate that stopped the run, as
-    ``GateFailed.as_dict()`` gives it. The status follows: ``success`` when every stage returned,
+    ``GateFailed.as_dict()`` gives it; ``alerted`` is the alerts stage's result, which counts as a
+    stage when ``with_alerts`` (the nightly job has one, a refresh has none). The status follows: ``success`` when every stage returned,
     else ``validation_failed`` when a gate stopped the run (exit 3), else ``failed`` (exit 1).
     ``finished_at`` is the pipeline clock now; ``started_at`` defaults to it. ``held`` lists the
     deliveries held back when the run ended (its own failed delivery, and older ones not yet
@@ -78,6 +80,7 @@ def record_run(
     """
     finished_at = settings.clock().isoformat(timespec="seconds")
     done = transform is not None and exported is not None and None not in ingest.values()
+    done = done and (alerted is not None or not with_alerts)
     summary = RunSummary(
         started_at=started_at or finished_at, finished_at=finished_at, clock=settings.clock().isoformat()
     )

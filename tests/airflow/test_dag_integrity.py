@@ -70,6 +70,11 @@ def test_nightly_wiring(dagbag):
     assert transform.pool == export.pool == "pioneer_duckdb"
     assert all(pools[t.pool]["slots"] == 1 for t in dag.tasks if t.pool != "default_pool")
     assert export.upstream_task_ids == {"transform"}
+    alerts = dag.get_task(
+        "alerts"
+    )  # after the exports, also when one failed its gate; not without a warehouse
+    assert alerts.upstream_task_ids == {"transform", "export"} and alerts.pool == "pioneer_duckdb"
+    assert alerts.trigger_rule == "all_done_min_one_success"
     assert summary.is_teardown and not summary.on_failure_fail_dagrun  # records failures; stages decide
     assert summary.upstream_task_ids == {t.task_id for t in dag.tasks} - {"summary"}
 
@@ -159,6 +164,9 @@ def test_dags_test_runs_the_whole_night(tmp_path, landing):
     assert record["status"] == "success"
     assert record["started_at"] == dt.datetime.fromisoformat(LOGICAL_DATE).isoformat()  # clock = logical date
     assert set(record["ingest"]) == set(SOURCES)
+    alerts = Path(record["alerts"]["file"])  # the alerts task wrote the day's file (动态预警)
+    assert alerts.name == f"{dt.datetime.fromisoformat(LOGICAL_DATE):%Y-%m-%d}.json" and alerts.exists()
+    assert set(json.loads(alerts.read_text())) == {"date", "counts", "cadence", "completeness"}
 
 
 @pytest.mark.slow

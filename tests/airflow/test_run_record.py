@@ -20,6 +20,7 @@ import pytest
 from airflow_harness import LOGICAL_DATE
 from typer.testing import CliRunner
 
+from exports.delivery import DeliveryError
 from ingest.schema import SOURCES
 from pioneer import run
 from pioneer.cli import app
@@ -55,6 +56,10 @@ class Stages:
     def export(self, settings) -> dict:
         return self._result("export", {"exports": [EXPORTED], "deliveries": [], "data_docs": "gx/hr.html"})
 
+    def alerts(self, settings) -> dict:
+        file = str(self.home / "exports" / "alerts" / "2026-11-05.json")
+        return self._result("alerts", {"file": file, "cadence_at_risk": 2, "delivery": None})
+
 
 SCENARIOS = {  # name → ({failing stage: what it raises}, the record's status, the CLI's exit status)
     "success": ({}, "success", 0),
@@ -79,6 +84,15 @@ SCENARIOS = {  # name → ({failing stage: what it raises}, the record's status,
         3,
     ),
     "crash": ({"transform": RuntimeError("dbt build failed")}, "failed", 1),
+    "alert_delivery": ({"alerts": DeliveryError("delivery of alerts 2026-11-05.json failed")}, "failed", 1),
+    "export_gate_and_alert_delivery": (  # the export's gate decides the exit status
+        {
+            "export": run.GateFailed("export validation failed for 2026-10", detail={"exports": [REJECTED]}),
+            "alerts": DeliveryError("delivery of alerts 2026-11-05.json failed"),
+        },
+        "validation_failed",
+        3,
+    ),
 }
 
 
@@ -90,6 +104,7 @@ def stages(request, tmp_path, monkeypatch) -> Stages:
         monkeypatch.setattr(module, "ingest_stage", fake.ingest)
         monkeypatch.setattr(module, "transform_stage", fake.transform)
         monkeypatch.setattr(module, "export_stage", fake.export)
+        monkeypatch.setattr(module, "alerts_stage", fake.alerts)
     for name in ("PIONEER_NOW", "PIONEER_SOURCES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PIONEER_HOME", str(fake.home))
@@ -128,7 +143,7 @@ class TaskInstance:
 def dag_run(monkeypatch) -> Path:
     """The nightly DAG's tasks in dependency order, each as Airflow runs it; returns the summary's record."""
     ti = TaskInstance()
-    upstream = {f"ingest_{s}" for s in SOURCES} | {"transform", "export"}
+    upstream = {f"ingest_{s}" for s in SOURCES} | {"transform", "export", "alerts"}
     context = {
         "ti": ti,
         "params": {},
@@ -153,8 +168,10 @@ def dag_run(monkeypatch) -> Path:
     ingested = {s: task(f"ingest_{s}", pioneer_tasks.ingest.function, s) for s in SOURCES}
     transformed = task("transform", pioneer_tasks.transform.function, runs=None not in ingested.values())
     exported = task("export", pioneer_tasks.export.function, runs=transformed is not None)
+    # trigger rule all_done_min_one_success over transform and export: it runs once transform did
+    alerted = task("alerts", pioneer_tasks.alerts.function, runs=transformed is not None)
     ti.task_id = "summary"
-    return Path(pioneer_tasks._summary.function(ingested, transformed, exported))
+    return Path(pioneer_tasks._summary.function(ingested, transformed, exported, alerted))
 
 
 @pytest.mark.parametrize("stages", list(SCENARIOS), indirect=True)
@@ -171,8 +188,15 @@ def test_cli_and_dag_leave_the_same_record(stages, monkeypatch):
     assert from_cli["started_at"] == from_cli["finished_at"] == pendulum.parse(LOGICAL_DATE).isoformat()
     assert list(from_cli["ingest"]) == list(SOURCES)
     assert from_cli["exports_dir"] == str(stages.home / "exports" / "hr")
-    exports = {"success": [EXPORTED], "export_gate": [REJECTED]}.get(stages.scenario, [])
+    exports = {
+        "success": [EXPORTED],
+        "alert_delivery": [EXPORTED],
+        "export_gate": [REJECTED],
+        "export_gate_and_alert_delivery": [REJECTED],
+    }.get(stages.scenario, [])
     assert from_cli["exports"] == exports  # a failed export gate still names what it tried
+    alerted = stages.scenario in ("success", "export_gate")  # written after a failed export gate too
+    assert bool(from_cli["alerts"]) is alerted
 
     shown = CliRunner().invoke(app, ["status", "--home", str(stages.home), "--json"])
     assert shown.exit_code == 0, shown.output

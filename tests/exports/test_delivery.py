@@ -126,3 +126,62 @@ def test_endpoint_down_through_every_retry_fails_and_is_retried_next_run(tmp_pat
 def test_no_endpoint_configured_delivers_nothing(tmp_path):
     publish_fake(tmp_path, "2026-10", 1)
     assert deliver_pending(Settings(home=tmp_path), fast()) == []
+
+
+# the alert file goes through the same sender (exports.delivery.post_idempotent) ------------------
+
+
+def alert_settings(home, url) -> Settings:
+    return Settings(
+        home=home,
+        now="2026-12-25T01:30:00+08:00",
+        alert_endpoint_url=url,
+        alert_endpoint_token="alert-secret",
+    )
+
+
+def alert_file(home, text: str = '{"date": "2026-12-25", "cadence": []}\n'):
+    folder = home / "exports" / "alerts"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "2026-12-25.json"
+    path.write_text(text, encoding="utf-8")
+    return path, f"alerts-2026-12-25-{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def test_the_day_s_alerts_are_posted_once_per_content_with_their_idempotency_key(tmp_path, endpoint):
+    from exports.alerts import deliver_alerts, ledger_path
+
+    path, key = alert_file(tmp_path)
+    entry = deliver_alerts(alert_settings(tmp_path, endpoint.url), path, fast())
+    assert entry["idempotency_key"] == key and entry["status_code"] == 201
+    assert [(r["key"], r["auth"], r["body"]) for r in endpoint.requests] == [
+        (key, "Bearer alert-secret", path.read_bytes())
+    ]
+    assert (
+        deliver_alerts(alert_settings(tmp_path, endpoint.url), path, fast()) is None
+    )  # same bytes: not again
+    changed, new_key = alert_file(
+        tmp_path, '{"date": "2026-12-25", "cadence": [1]}\n'
+    )  # a later run that day
+    assert (
+        deliver_alerts(alert_settings(tmp_path, endpoint.url), changed, fast())["idempotency_key"] == new_key
+    )
+    assert [r["key"] for r in endpoint.requests] == [key, new_key]
+    assert len(ledger_path(tmp_path).read_text().splitlines()) == 2
+    assert deliver_alerts(Settings(home=tmp_path), changed, fast()) is None  # no endpoint configured
+
+
+def test_alert_delivery_is_retried_refused_and_retried_next_run_like_hr(tmp_path, endpoint):
+    from exports.alerts import deliver_alerts, ledger_path
+
+    path, key = alert_file(tmp_path)
+    endpoint.faults = [429, 503]
+    assert deliver_alerts(alert_settings(tmp_path, endpoint.url), path, fast())["idempotency_key"] == key
+    assert [r["key"] for r in endpoint.requests] == [key] * 3 and list(endpoint.booked) == [key]
+
+    path, key = alert_file(tmp_path, '{"date": "2026-12-25", "cadence": [2]}\n')
+    endpoint.faults = [400]
+    with pytest.raises(DeliveryError, match=r"alert endpoint refused .*HTTP 400"):
+        deliver_alerts(alert_settings(tmp_path, endpoint.url), path, fast())
+    assert key not in ledger_path(tmp_path).read_text()
+    assert deliver_alerts(alert_settings(tmp_path, endpoint.url), path, fast())["idempotency_key"] == key

@@ -36,15 +36,16 @@ def make_warehouse(
             " from range(1, 40) t(i)"
         )
         con.execute(
-            "create table marts.dim_branch as select 'B1' as branch_id, '变电运维支部' as branch_name"
+            "create table marts.dim_branch as select 'B1' as branch_id, '变电运维支部' as branch_name,"
+            " 'D1' as department_id, '变电运维部' as department_name"
         )
         con.execute(
             "create table marts.fct_member_index_monthly (employee_no varchar, month varchar, index_score decimal(5,2), "
             "grade varchar, performance_coefficient decimal(3,2), rule_version varchar, kpi_missing boolean, "
-            "vetoed boolean, in_pay_scope boolean, member_id varchar, branch_id varchar)"
+            "vetoed boolean, in_pay_scope boolean, member_id varchar, branch_id varchar, department_id varchar)"
         )
         con.executemany(
-            "insert into marts.fct_member_index_monthly values (?, ?, ?, ?, ?, 'v1', ?, ?, ?, ?, 'B1')",
+            "insert into marts.fct_member_index_monthly values (?, ?, ?, ?, ?, 'v1', ?, ?, ?, ?, 'B1', 'D1')",
             [  # the member at 0 was vetoed
                 row + (row[2] == 0, row[0] not in out_of_scope, "M" + str(int(row[0][2:]))) for row in rows
             ],
