@@ -528,3 +528,31 @@ def test_pilot_rules_file(tmp_path):
     with pytest.raises(ValueError, match="only 2 departments"):
         generate(tmp_path / "other", members=120, months=4, end=END, pilot=2)
     assert not (tmp_path / "other").exists() or not any((tmp_path / "other").iterdir())
+
+
+def test_the_open_month_is_done_through_open_until_and_nothing_is_stamped_after_the_next_day(tmp_path):
+    """issue 18: the demo's last (open) month is partly done, so a run mid-month sees branches with
+    requirements met and others still to go; its records exist before the extract is taken (the
+    day after ``open_until``), and the complete months do not change (they are written first)."""
+    generate(tmp_path / "plain", members=60, months=2, end=END, seed=4)
+    generate(tmp_path / "open", members=60, months=2, end=END, seed=4, open_until=3)
+    plain, opened = tree(tmp_path / "plain"), tree(tmp_path / "open")
+    added = {path for path in opened if path not in plain}
+    assert {path: digest for path, digest in opened.items() if path not in added} == plain
+    assert added and all("2026-03" in path for path in added)  # only the open month's meeting files
+
+    generate(tmp_path / "late", members=60, months=2, end=END, seed=4, open_until=20)
+    meetings = [
+        json.loads(line)
+        for line in (tmp_path / "late" / "meeting" / "meetings" / "meetings_2026-03.jsonl")
+        .read_text()
+        .splitlines()
+    ]
+    assert {m["type"] for m in meetings} >= {"committee", "theme_day"}
+    assert max(dt.datetime.fromisoformat(m["start_time"]).date() for m in meetings) <= dt.date(2026, 3, 20)
+    cutoff = dt.datetime(2026, 3, 21, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    for path in (tmp_path / "late" / "meeting").rglob("*_2026-03*.jsonl"):
+        for line in path.read_text().splitlines():
+            assert dt.datetime.fromisoformat(json.loads(line)["updated_at"]) < cutoff, (path.name, line)
+    with pytest.raises(ValueError, match="open_until must be a day of 2026-02"):
+        generate(tmp_path / "bad", members=20, months=1, end="2026-02", open_until=30)
