@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL
 
 from ingest.schema import SOURCES
 from pioneer.config import Settings
+from pioneer.progress import stage as progress
 from pioneer.run import GateFailed, alerts_stage, export_stage, ingest_stage, transform_stage, writer
 from pioneer.runs import ClockWoundBack, record_run
 
@@ -80,7 +81,7 @@ def _gated(stage, source: str | None = None) -> dict:
     retry) and is kept for the record."""
     settings = run_settings()
     try:
-        with writer(settings, source):
+        with writer(settings, source), progress(get_current_context()["ti"].task_id):
             return stage(settings)
     except GateFailed as failed:
         get_current_context()["ti"].xcom_push(GATE_KEY, failed.as_dict())

@@ -451,4 +451,7 @@ def publish_due_exports(settings: Settings, warehouse: Path) -> PublishSummary:
             summary.months.append(outcome)
             summary.gates.extend(verdicts)
             summary.data_docs = docs or summary.data_docs
+        from exports.hr_readme import write_readme  # it renders with this module's helpers
+
+        write_readme(settings, con)
     return summary

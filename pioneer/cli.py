@@ -139,8 +139,12 @@ def run(
         load_rules(settings.rules_file)
     except RulesFileError as exc:
         fail(EXIT_USAGE, str(exc))
+    from pioneer.progress import Timings, to_stderr
+
+    to_stderr()
+    timings = Timings()
     try:
-        summary, record = nightly(settings, full_refresh)
+        summary, record = nightly(settings, full_refresh, timings)
     except ClockWoundBack as exc:
         fail(EXIT_USAGE, f"{exc}; look at the past with `pioneer replay`")
     except HomeInUse as exc:
@@ -152,6 +156,7 @@ def run(
     except Exception as exc:  # one line that says what failed and where to look
         fail(EXIT_FAILED, f"run failed: {type(exc).__name__}: {exc}")
     print_summary(summary)
+    typer.echo(f"duration: {timings.line()}")
     typer.echo(f"run record: {record}")
 
 
@@ -199,7 +204,10 @@ def print_summary(summary) -> None:
         detail = ", ".join(f"{entity} {n:,}" for entity, n in sorted(done["events_added"].items()) if n)
         total = sum(done["events_added"].values())
         typer.echo(f"  {source:<12} {total:>10,}  {detail}")
-    typer.echo("quarantined rows per source and reason:")
+    typer.echo(
+        "quarantined rows per source and reason (this run, at ingest; `status` counts every run's, "
+        "and the rows the build holds back by reference checks):"
+    )
     quarantined = [
         (s, r, n) for s, done in summary.ingest.items() for r, n in sorted(done["quarantined"].items())
     ]
@@ -329,7 +337,10 @@ def status(
     typer.echo(f"events: {report['events']['total']:,}")
     for source, n in report["events"]["by_source"].items():
         typer.echo(f"  {source:<12} {n:>10,}")
-    typer.echo(f"quarantine: {report['quarantine']['total']:,}")
+    typer.echo(
+        f"quarantine: {report['quarantine']['total']:,} (every run's rows quarantined at ingest, "
+        "and the rows the build holds back by reference checks)"
+    )
     for reason, n in report["quarantine"]["by_reason"].items():
         typer.echo(f"  {reason:<18} {n:>8,}")
     typer.echo(f"exports: {len(report['exports'])}")

@@ -23,6 +23,7 @@ from ingest.run import SourceSummary, ingest_source
 from ingest.schema import SOURCES
 from pioneer.config import Settings
 from pioneer.home import clear_leftovers, crash_point, home_lock, make_private
+from pioneer.progress import Timings, stage
 from pioneer.runs import RunSummary, check_clock, record_run
 from pioneer.transform import build, candidate_path, publish, warehouse_path
 
@@ -155,9 +156,12 @@ def alerts_stage(settings: Settings) -> dict:
     return written | {"delivery": deliver_alerts(settings, Path(written["file"]))}
 
 
-def nightly(settings: Settings, full_refresh: bool = False) -> tuple[RunSummary, Path]:
+def nightly(
+    settings: Settings, full_refresh: bool = False, timings: Timings | None = None
+) -> tuple[RunSummary, Path]:
     """Run the whole nightly job once and leave its record under HOME/runs (even when it fails);
-    returns the run's summary and the path of its record.
+    returns the run's summary and the path of its record. Each stage's start and end are logged
+    (``pioneer.progress``) and its duration kept in ``timings``.
 
     The run holds the home alone (:func:`writer`): a second run exits 2 naming this one, and a
     clock earlier than the last run's is refused before anything is touched.
@@ -168,15 +172,19 @@ def nightly(settings: Settings, full_refresh: bool = False) -> tuple[RunSummary,
         transformed = exported = alerted = gate = None
         try:
             for source in SOURCES:
-                ingested[source] = ingest_stage(settings, source)
-            transformed = transform_stage(settings, full_refresh)
+                with stage(f"ingest {source}", timings):
+                    ingested[source] = ingest_stage(settings, source)
+            with stage("transform", timings):
+                transformed = transform_stage(settings, full_refresh)
             export_failed = None
             try:
-                exported = export_stage(settings)
+                with stage("export", timings):
+                    exported = export_stage(settings)
             except GateFailed as failed:  # the warehouse was published: its alerts still go out
                 export_failed = failed
             try:
-                alerted = alerts_stage(settings)
+                with stage("alerts", timings):
+                    alerted = alerts_stage(settings)
             finally:
                 if export_failed:  # the export's failure decides the run (exit 3), delivered or not
                     raise export_failed

@@ -5,9 +5,12 @@ and nothing in that month's HR folder."""
 import csv
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from pioneer_cli import demo_data, pioneer
+
+from ingest.schema import SOURCES
 
 
 def rows(path) -> dict[str, dict]:
@@ -23,6 +26,26 @@ def nights(tmp_path_factory):
     return landing, home
 
 
+STAGES = [*(f"ingest {source}" for source in SOURCES), "transform", "export", "alerts"]
+
+
+def assert_progress_and_summary(run) -> None:
+    """outputs.md: each stage as it starts and ends, with its duration; then the summary with every
+    gate's verdict, the run's duration and where its record is."""
+    lines = [
+        line.split("  ", 1)[1] for line in run.stderr.splitlines() if line[:2].isdigit() and "  " in line
+    ]
+    expected = [line for name in STAGES for line in (f"{name} ...", f"{name} done in")]
+    assert [line if line.endswith("...") else line.rsplit(" ", 2)[0] for line in lines] == expected, (
+        run.stderr
+    )
+    assert "gates:" in run.stdout and "export:pioneer_index_2026-10_v1" in run.stdout
+    (duration,) = [line for line in run.stdout.splitlines() if line.startswith("duration: ")]
+    assert all(f"{name} " in duration for name in STAGES), duration
+    record = run.stdout.split("run record: ")[1].strip()
+    assert json.loads(Path(record).read_text())["status"] == "success"
+
+
 def test_nights(nights):
     landing, home = nights
     hr = home / "exports" / "hr"
@@ -31,9 +54,10 @@ def test_nights(nights):
         "run", "--sources", str(landing), "--home", str(home), "--now", "2026-11-05T01:30:00+08:00"
     )
     assert first.returncode == 0, first.stdout + first.stderr
-    assert sorted(p.name for p in hr.iterdir()) == ["2026-09", "2026-10"]
+    assert sorted(p.name for p in hr.iterdir()) == ["2026-09", "2026-10", "README_HR.md"]
     v1 = rows(hr / "2026-10" / "pioneer_index_2026-10_v1.csv")
     assert "data docs:" in first.stdout
+    assert_progress_and_summary(first)
 
     quiet = pioneer(
         "run", "--sources", str(landing), "--home", str(home), "--now", "2026-11-06T01:30:00+08:00"

@@ -58,7 +58,11 @@ class Stages:
 
     def alerts(self, settings) -> dict:
         file = str(self.home / "exports" / "alerts" / "2026-11-05.json")
-        return self._result("alerts", {"file": file, "cadence_at_risk": 2, "delivery": None})
+        return self._result(
+            "alerts",
+            {"file": file, "cadence_at_risk": 2, "cadence_missed": 1, "branches_at_risk": 1}
+            | {"departments_below_kpi_coverage": 0, "delivery": None},
+        )
 
 
 SCENARIOS = {  # name → ({failing stage: what it raises}, the record's status, the CLI's exit status)

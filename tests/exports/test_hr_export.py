@@ -289,3 +289,29 @@ def test_a_notice_interrupted_between_its_two_moves_is_finished_or_rolled_back(t
     shutil.rmtree(staging_dir(home))
     again = night(home, wh, "2026-11-05T01:30:00+08:00")
     assert [m.action for m in again.months] == ["on notice"] and csv_path.read_bytes() == published
+
+
+def test_hr_readme_is_written_beside_the_exports_with_the_rules_coefficients(tmp_path, home):
+    """issue 19: HR gets a description of what it receives (Chinese, then English), written on the
+    first publication; its grade → 系数 table comes from the rules the warehouse holds, so a new
+    rule version rewrites it, and an unchanged one leaves it alone."""
+    readme = home / "exports" / "hr" / "README_HR.md"
+    wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-10"))
+    night(home, wh, "2026-11-04T23:00:00+08:00")  # nothing due yet: no folder, no README
+    assert not readme.exists()
+    night(home, wh, "2026-11-05T01:30:00+08:00")
+    text = readme.read_text(encoding="utf-8")
+    assert "始终使用该月编号最大的版本" in text and "Always use the\nhighest vN" in text
+    assert "| 规则版本 | 生效日 | PIONEER | QUALIFIED | WARNING | LAGGING |" in text
+    assert "| v1 | 2000-01-01 | 1.05 | 1.00 | 0.95 | 0.90 |" in text
+    stamp = readme.stat().st_mtime_ns
+    night(home, wh, "2026-11-06T01:30:00+08:00")
+    assert readme.stat().st_mtime_ns == stamp  # same rules: not rewritten
+    with duckdb.connect(str(wh)) as con:
+        con.execute(
+            "insert into staging.rules select * replace ('v2' as rule_version, date '2027-01-01' as effective_from,"
+            " 1.10 as coef_pioneer) from staging.rules"
+        )
+    night(home, wh, "2026-11-07T01:30:00+08:00")
+    assert "| v2 | 2027-01-01 | 1.10 | 1.00 | 0.95 | 0.90 |" in readme.read_text(encoding="utf-8")
+    assert sorted(p.name for p in readme.parent.iterdir()) == ["2026-10", "README_HR.md"]  # no temporary
