@@ -195,5 +195,9 @@ def test_doctor_reports_a_corrupted_home_and_repairs_it(landing, tmp_path, undis
     )
     assert again.returncode == 0, again.stdout + again.stderr
     # a day later: an appeal still open has been open a day longer (days_open runs to the clock)
+    # and the cadence status is as of the clock's day (fct_branch_cadence_status: another day, another table)
     clockless = ("days_open",)
-    assert exports(home) == undisturbed[1] and marts(home, clockless) == marts(undisturbed[2], clockless)
+    repaired_marts, undisturbed_marts = marts(home, clockless), marts(undisturbed[2], clockless)
+    for tables in (repaired_marts, undisturbed_marts):
+        tables.pop("fct_branch_cadence_status")
+    assert exports(home) == undisturbed[1] and repaired_marts == undisturbed_marts

@@ -4,6 +4,7 @@ import io
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -84,3 +85,28 @@ def test_open_reader_neither_blocks_the_night_nor_sees_a_half_built_mart(demo_ho
     reader.close()
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as fresh:
         assert counts(fresh)["fct_member_index_monthly"] > before["fct_member_index_monthly"]
+
+
+def test_the_marts_carry_their_documentation_as_comments(demo_home):
+    """persist_docs: an analyst's SQL client shows each mart's and column's YAML description."""
+    import yaml
+
+    documented = yaml.safe_load(
+        (
+            Path(__file__).resolve().parents[2] / "dbt_project/models/marts/fct_member_index_monthly.yml"
+        ).read_text()
+    )["models"][0]
+    columns = {c["name"]: c["description"].strip() for c in documented["columns"]}
+    with duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True) as con:
+        (table,) = con.execute(
+            "select comment from duckdb_tables() where schema_name = 'marts'"
+            " and table_name = 'fct_member_index_monthly'"
+        ).fetchone()
+        comments = dict(
+            con.execute(
+                "select column_name, comment from duckdb_columns() where schema_name = 'marts'"
+                " and table_name = 'fct_member_index_monthly'"
+            ).fetchall()
+        )
+    assert table == documented["description"].strip()
+    assert {name: comments[name].strip() for name in columns} == columns

@@ -170,3 +170,23 @@ def test_marts_are_identical_on_duckdb_and_postgres(stores, night, table):
     assert len(duck_rows) == len(pg_rows)
     for duck_row, pg_row in zip(duck_rows, pg_rows, strict=True):
         assert duck_row == pg_row
+
+
+def test_postgres_marts_carry_their_documentation_as_comments(stores, pg_database):
+    """persist_docs on PostgreSQL too: the same table and column comments as on DuckDB."""
+    home = stores[3]
+    sql = (
+        "select column_name, comment from duckdb_columns() where schema_name = 'marts'"
+        " and table_name = 'fct_branch_cadence_status' order by column_name"
+    )
+    with duckdb.connect(str(warehouse_path(Settings(home=home))), read_only=True) as con:
+        duck = con.execute(sql).fetchall()
+    with psycopg2.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={pg_database}") as con:
+        cur = con.cursor()
+        cur.execute(
+            "select a.attname, col_description(a.attrelid, a.attnum) from pg_attribute as a"
+            " where a.attrelid = 'marts.fct_branch_cadence_status'::regclass and a.attnum > 0"
+            " and not a.attisdropped order by a.attname"
+        )
+        pg = cur.fetchall()
+    assert duck == pg and all(comment for _, comment in duck)
