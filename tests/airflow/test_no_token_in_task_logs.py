@@ -40,7 +40,8 @@ with log_file.open("wb") as out:
 
     nothing_new = SimpleNamespace(months=[], failed=[], data_docs=None, gates=[])
     pioneer.run.publish_due_exports = lambda settings, warehouse: nothing_new
-    context = {"params": {}, "logical_date": pendulum.parse(sys.argv[2]), "ti": None}
+    ti = SimpleNamespace(task_id="export", xcom_push=lambda key, value: None)
+    context = {"params": {}, "logical_date": pendulum.parse(sys.argv[2]), "ti": ti}
     pioneer_tasks.get_current_context = lambda: context
     log = structlog.get_logger("task")
     try:
