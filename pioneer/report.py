@@ -1184,6 +1184,8 @@ footer.footnote h3 { font-size: 1em; }
   .numbers { margin: 0.5em 0 1em; }
   section.branch { break-before: page; page-break-before: always; border-top: none; }
   section.branch .members table { font-size: 8pt; }
+  section.branch .members th, section.branch .members td { padding: 0.1em 0.25em; }
+  section.branch .members td:last-child { white-space: normal; }
   th, td { padding: 0.15em 0.4em; }
   footer.footnote { break-before: page; page-break-before: always; border-top: none; }
 }

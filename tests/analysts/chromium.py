@@ -124,13 +124,22 @@ class Page:
         self.send("Emulation.setEmulatedMedia", media=media)
         if width:
             self.send(
-                "Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=False
+                "Emulation.setDeviceMetricsOverride",
+                width=width,
+                height=900,
+                deviceScaleFactor=1,
+                mobile=False,
             )
 
     def print_pdf(self, path: Path, **options) -> bytes:
         """The page printed to PDF as Chromium prints it (its print CSS, ``@page`` size; A4 unless the
         page says otherwise), written to ``path``; returns the bytes."""
-        params = {"printBackground": True, "preferCSSPageSize": True, "paperWidth": 8.27, "paperHeight": 11.69}
+        params = {
+            "printBackground": True,
+            "preferCSSPageSize": True,
+            "paperWidth": 8.27,
+            "paperHeight": 11.69,
+        }
         data = base64.b64decode(self.send("Page.printToPDF", **{**params, **options})["data"])
         path.write_bytes(data)
         return data

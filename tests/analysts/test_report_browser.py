@@ -1,5 +1,8 @@
-"""The report in a real browser: every chart renders, nothing errs, the page shows the marts' numbers."""
+"""The report in a real browser: every chart renders, nothing errs, the page shows the marts' numbers,
+it is styled and has its branch pages, and it prints on A4 (a print-media screenshot and a PDF beside
+the screen one)."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -73,3 +76,81 @@ def test_page_shows_the_marts_numbers(page, demo_home):
     )
     assert name in ranking_texts
     assert any(t.endswith(f" {index_score:.2f}") for t in ranking_texts), ranking_texts
+
+
+def marts_branches(demo_home) -> list[str]:
+    with duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True) as con:
+        return [
+            b
+            for (b,) in con.execute(
+                "select branch_id from marts.fct_branch_index_monthly where month = ? order by branch_id",
+                [MONTH],
+            ).fetchall()
+        ]
+
+
+def style(page: Page, selector: str, prop: str) -> str:
+    return page.evaluate(f"getComputedStyle(document.querySelector({selector!r})).getPropertyValue({prop!r})")
+
+
+def test_page_is_styled(page):
+    assert "Noto Sans CJK SC" in style(page, "body", "font-family")
+    assert style(page, "h1", "color") == "rgb(192, 57, 43)"
+    assert style(page, "table", "border-collapse") == "collapse"
+    assert style(page, "#pioneers td.num", "text-align") == "right"
+    assert style(page, "nav.toc", "display") == "block"  # on screen the contents are shown
+
+
+def test_branch_pages_exist_in_the_dom(page, demo_home):
+    branches = marts_branches(demo_home)
+    shown = page.evaluate("[...document.querySelectorAll('section.branch')].map(s => s.id)")
+    assert shown == [f"branch-{b}" for b in branches] and branches
+    assert page.evaluate(
+        "[...document.querySelectorAll('section.branch')].every(s => s.querySelectorAll('tbody tr').length > 0 "
+        "&& s.querySelector('svg.sparkline circle') !== null)"
+    )
+    # every link of the contents leads to an element of the page
+    targets = page.evaluate("[...document.querySelectorAll('nav.toc a')].map(a => a.getAttribute('href'))")
+    assert {f"#branch-{b}" for b in branches} <= set(targets)
+    assert page.evaluate(f"{targets!r}.every(t => document.querySelector(t) !== null)")
+
+
+@pytest.fixture(scope="module")
+def printed(page, tmp_path_factory):
+    """The page laid out for print at the width A4 leaves inside the margins of @page (186 mm, 703 CSS px):
+    a screenshot and the PDF Chromium prints;
+    the page goes back to the screen afterwards."""
+    tmp = tmp_path_factory.mktemp("print")
+    page.emulate_media("print", width=703)
+    try:
+        page.screenshot(tmp / "report_print.png")
+        pdf = page.print_pdf(tmp / "report.pdf")
+        layout = page.evaluate(
+            """(() => ({
+              toc: getComputedStyle(document.querySelector('nav.toc')).display,
+              breaks: [...document.querySelectorAll('section.branch')].map(s => getComputedStyle(s).breakBefore),
+              footnote: getComputedStyle(document.querySelector('#footnote')).breakBefore,
+              rowBreak: getComputedStyle(document.querySelector('section.branch tbody tr')).breakInside,
+              headerGroup: getComputedStyle(document.querySelector('thead')).display,
+              width: document.documentElement.clientWidth,
+              widest: Math.max(...[...document.querySelectorAll('div.chart svg, table')]
+                                 .map(e => e.getBoundingClientRect().right)),
+            }))()"""
+        )
+    finally:
+        page.emulate_media("", width=1100)
+    return {"png": tmp / "report_print.png", "pdf": pdf, "layout": layout}
+
+
+def test_print_layout_on_a4(printed, demo_home):
+    layout, branches = printed["layout"], marts_branches(demo_home)
+    assert layout["toc"] == "none"  # no navigation on paper
+    assert layout["breaks"] == ["page"] * len(branches)  # each branch starts a printed page
+    assert layout["footnote"] == "page"
+    assert layout["rowBreak"] == "avoid" and layout["headerGroup"] == "table-header-group"
+    assert layout["widest"] <= layout["width"] + 1, layout  # charts and tables fit the page
+    assert printed["png"].stat().st_size > 50_000
+    pdf = printed["pdf"]
+    assert pdf.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    assert pages >= len(branches) + 2, pages  # the summary, a page (or more) per branch, the footnote
