@@ -33,8 +33,8 @@ test: install  ## the whole test suite (installs Debian's chromium for the repor
 	scripts/install_chromium.sh || echo "chromium unavailable: the browser test will skip"
 	$(VENV)/bin/pytest -q -n 2 --dist loadscope  # two workers; a module's tests share one worker (its fixtures run once)
 
-docs: install  ## dbt docs (models, columns, lineage to the HR export and the report) on http://127.0.0.1:8080
-	$(VENV)/bin/pioneer docs --home $(HOME_DIR) --serve --port 8080
+docs: install  ## dbt docs (models, columns, lineage) and GX Data Docs, served on 127.0.0.1 (a free port; DOCS_PORT=N to fix it)
+	$(VENV)/bin/pioneer docs --home $(HOME_DIR) --serve --port $${DOCS_PORT:-0}
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -12,12 +12,11 @@ from airflow.sdk import dag, task
 from airflow.sdk.exceptions import AirflowFailException
 from pioneer_tasks import DEFAULT_ARGS, DUCKDB_POOL
 
-from pioneer.config import Settings
-
 
 @task(pool=DUCKDB_POOL, retries=1, execution_timeout=timedelta(hours=4))
 def audit() -> dict:
     """Re-derive every published HR file as of the run that published it; fail on any mismatch."""
+    from pioneer.config import Settings
     from pioneer.replay import audit as audit_home
 
     report = audit_home(Settings().home)

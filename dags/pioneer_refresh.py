@@ -9,7 +9,7 @@ import pendulum
 from airflow.sdk import AssetAny, Param, dag, get_current_context, task
 from pioneer_tasks import DEFAULT_ARGS, EVENTS, export, ingest_tasks, summary, transform
 
-from ingest.schema import SOURCES
+from ingest.sources import SOURCES
 
 START = pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai")
 

@@ -16,13 +16,9 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, Connection, TriggerRule, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
-from sqlalchemy.engine import URL
 
-from ingest.schema import SOURCES
-from pioneer.config import Settings
+from ingest.sources import SOURCES
 from pioneer.progress import stage as progress
-from pioneer.run import GateFailed, alerts_stage, export_stage, ingest_stage, transform_stage, writer
-from pioneer.runs import ClockWoundBack, record_run
 
 EVENTS = {source: Asset(f"pioneer://events/{source}", group="pioneer") for source in SOURCES}
 DUCKDB_POOL = "pioneer_duckdb"
@@ -49,6 +45,8 @@ def _sqlalchemy_url(conn: Connection) -> str:
     if url := conn.extra_dejson.get("sqlalchemy_url"):
         return url
     driver = SQLALCHEMY_DRIVERS.get(conn.conn_type, conn.conn_type)
+    from sqlalchemy.engine import URL
+
     url = URL.create(driver, conn.login, conn.password, conn.host, conn.port, conn.schema)
     return url.render_as_string(hide_password=False)
 
@@ -67,9 +65,12 @@ def connection_settings() -> dict:
     return {key: value for key, value in found.items() if value}
 
 
-def run_settings() -> Settings:
+def run_settings():
     """The Settings of the running task: environment + connections, clock = the run's logical date
-    (one clock for every task of a DAG run)."""
+    (one clock for every task of a DAG run). The pipeline's modules are imported in the task, not
+    at parse time: the DAG processor loads these files often and needs only the DAG's shape."""
+    from pioneer.config import Settings
+
     context = get_current_context()
     now = context.get("logical_date") or context["dag_run"].run_after
     return Settings(now=now, **connection_settings())
@@ -79,6 +80,9 @@ def _gated(stage, source: str | None = None) -> dict:
     """Run a gated stage holding the home (``pioneer.run.writer``: shared with the other sources'
     ingestion when ``source`` is given, else alone); a failed gate fails the task at once (no
     retry) and is kept for the record."""
+    from pioneer.run import GateFailed, writer
+    from pioneer.runs import ClockWoundBack
+
     settings = run_settings()
     try:
         with writer(settings, source), progress(get_current_context()["ti"].task_id):
@@ -95,6 +99,8 @@ def ingest(source: str) -> dict:
     """Ingest one source and gate what it added (skipped when the run's ``sources`` param omits it)."""
     if source not in get_current_context()["params"].get("sources", SOURCES):
         raise AirflowSkipException(f"{source} not selected for this run")
+    from pioneer.run import ingest_stage
+
     return _gated(lambda settings: ingest_stage(settings, source), source)
 
 
@@ -111,12 +117,16 @@ def ingest_tasks() -> dict:
 @task(pool=DUCKDB_POOL, inlets=list(EVENTS.values()), retries=1, execution_timeout=timedelta(hours=2))
 def transform() -> dict:
     """dbt build on a candidate warehouse, mart gates, atomic publish."""
+    from pioneer.run import transform_stage
+
     return _gated(transform_stage)
 
 
 @task(pool=DUCKDB_POOL, execution_timeout=timedelta(hours=1))
 def export() -> dict:
     """Validate and publish the due HR exports, deliver them."""
+    from pioneer.run import export_stage
+
     return _gated(export_stage)
 
 
@@ -125,6 +135,8 @@ def alerts() -> dict:
     """Write the day's alert file (动态预警) and deliver it. It runs once the warehouse was
     published, also when an export gate failed (upstream: transform and export; not when transform
     failed), so a failed delivery fails this task only after the exports were published."""
+    from pioneer.run import alerts_stage
+
     return _gated(alerts_stage)
 
 
@@ -140,6 +152,8 @@ def _summary(
 ) -> str:
     """Write the run record under PIONEER_HOME/runs (what ``pioneer status`` reads) with
     ``pioneer.runs.record_run``, as ``pioneer run`` does: a failed or skipped stage passes None."""
+    from pioneer.runs import record_run
+
     context = get_current_context()
     ti = context["ti"]
     states = ti.get_task_states(dag_id=ti.dag_id, task_ids=["transform"], run_ids=[ti.run_id])

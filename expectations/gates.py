@@ -14,12 +14,15 @@ import fcntl
 import json
 import logging
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from expectations.data_docs import configure, localise, site_dir
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 MAX_OFFENDING_ROWS = 20
@@ -108,6 +111,20 @@ def validate_frame(
         return _validate(home, suite_name, frame, parameters, run_name)
 
 
+def rebuild_data_docs(home: Path) -> Path:
+    """Rebuild the home's Data Docs from the stored validation results with the offline views
+    (``pioneer docs``: also a home whose docs were built before; nothing is re-validated)."""
+    with gx_lock(home):
+        _quiet_gx()
+        import great_expectations as gx
+
+        context = gx.get_context(mode="file", project_root_dir=str(home))
+        configure(context)
+        context.build_data_docs()
+        localise(site_dir(home))
+    return site_dir(home) / "index.html"
+
+
 def _validate(
     home: Path, suite_name: str, frame: pd.DataFrame, parameters: dict, run_name: str
 ) -> GateResult:
@@ -119,6 +136,7 @@ def _validate(
     if context.variables.progress_bars is None:  # a nightly log is no place for progress bars
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         context.variables.save()
+    configure(context)
     spec = bind_row_conditions(load_suite(suite_name), parameters)
     suite = context.suites.add_or_update(gx.ExpectationSuite(**spec))
     source = context.data_sources.add_or_update_pandas("frames")
@@ -138,6 +156,7 @@ def _validate(
             result_format={"result_format": "COMPLETE"},
         )
     )
+    started = time.time() - 1  # the pages its data docs action writes (mtime granularity)
     outcome = checkpoint.run(
         batch_parameters={"dataframe": frame},
         expectation_parameters=parameters,
@@ -163,6 +182,7 @@ def _validate(
                 )
             )
     sites = context.get_docs_sites_urls()
+    localise(site_dir(home), since=started)
     return GateResult(
         suite=suite_name,
         passed=not failures,

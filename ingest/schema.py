@@ -35,6 +35,8 @@ import datetime as dt
 
 import pyarrow as pa
 
+from ingest.sources import SOURCES as SOURCES  # re-exported: the one list lives there
+
 # Timestamp sanity, one definition for ingest (a record outside it is quarantined as
 # ``out_of_range``) and the source gates (which then never see one): no source record is older
 # than TIME_MIN, and none was made more than FUTURE_SLACK after the run's clock. Per entity, the
@@ -48,7 +50,6 @@ BOUNDED_TIMES: dict[tuple[str, str], dict[str, bool]] = {
     ("meeting", "service_record"): {"start_time": True},
 }
 
-SOURCES = ("roster", "meeting", "learning", "performance", "admin", "appeals")
 
 # An accepted appeal grants at most this many points either way (sources.md, "Appeals"): a
 # contract bound of the feed like the KPI range, not a scoring constant.

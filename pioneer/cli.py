@@ -603,9 +603,9 @@ def report(
 def docs(
     home: HomeOpt,
     serve: Annotated[
-        bool, typer.Option(help="Serve the catalogue with `dbt docs serve` afterwards.")
+        bool, typer.Option(help="Serve the dbt catalogue and the GX Data Docs on 127.0.0.1 afterwards.")
     ] = False,
-    port: Annotated[int, typer.Option(help="Port of --serve.")] = 8080,
+    port: Annotated[int, typer.Option(help="Port of --serve (0: a free one).")] = 0,
 ) -> None:
     """Generate the dbt docs catalogue (models, columns, lineage to the HR export and the report)."""
     from pioneer import docs as catalogue
@@ -621,8 +621,13 @@ def docs(
     typer.echo(f"dbt docs: {site}")
     typer.echo(f"GX data docs: {catalogue.gx_data_docs(settings)}")
     if serve:
-        typer.echo(f"serving the dbt docs at http://127.0.0.1:{port} (Ctrl-C stops)")
-        catalogue.serve(settings, port)
+
+        def announce(dbt_url: str, gx_url: str) -> None:
+            typer.echo(
+                f"serving on 127.0.0.1 (Ctrl-C stops):\n  dbt docs:     {dbt_url}\n  GX data docs: {gx_url}"
+            )
+
+        catalogue.serve(settings, port, announce)
 
 
 def _is_month(value: str) -> bool:

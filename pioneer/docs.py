@@ -2,16 +2,21 @@
 
 ``dbt docs generate`` needs a connection for the catalogue; it gets a copy of the published
 warehouse under ``HOME/docs/`` so that the published file is only ever read, and writes its target
-there too (not the nightly job's ``HOME/dbt/target``).
+there too (not the nightly job's ``HOME/dbt/target``). ``serve`` serves it and the GX Data Docs
+from one loopback port (a free one unless given; Airflow's UI keeps 8080).
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from expectations.data_docs import site_dir
+from expectations.gates import rebuild_data_docs
 from pioneer.config import Settings
 from pioneer.sql import published_warehouse
 from pioneer.transform import PROJECT_DIR, dbt_env, project_dir
@@ -22,7 +27,7 @@ def docs_dir(settings: Settings) -> Path:
 
 
 def gx_data_docs(settings: Settings) -> Path:
-    return settings.home / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return site_dir(settings.home) / "index.html"
 
 
 def dbt_docs(settings: Settings, *args: str, **run_kwargs) -> subprocess.CompletedProcess:
@@ -38,7 +43,8 @@ def dbt_docs(settings: Settings, *args: str, **run_kwargs) -> subprocess.Complet
 
 
 def generate(settings: Settings) -> Path:
-    """Build the catalogue; return its single-file site (``static_index.html``)."""
+    """Build the catalogue; return its single-file site (``static_index.html``). The GX Data Docs
+    are rebuilt too (offline assets, also for a home whose docs predate them)."""
     work = docs_dir(settings)
     work.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(published_warehouse(settings.home), work / "warehouse.duckdb")
@@ -46,9 +52,34 @@ def generate(settings: Settings) -> Path:
     (work / "generate.log").write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         raise RuntimeError(f"dbt docs generate failed; log: {work / 'generate.log'}")
+    if site_dir(settings.home).is_dir():
+        rebuild_data_docs(settings.home)
     return work / "target" / "static_index.html"
 
 
-def serve(settings: Settings, port: int) -> None:
-    """Serve the generated catalogue at http://127.0.0.1:PORT until interrupted."""
-    dbt_docs(settings, "serve", "--port", str(port), "--no-browser")
+def server(settings: Settings, port: int = 0) -> ThreadingHTTPServer:
+    """An HTTP server on the loopback interface (port 0: a free one) for both sites: ``/`` the dbt
+    catalogue (``HOME/docs/target``), ``/gx/`` the GX Data Docs. Nothing else of the home is served."""
+    roots = {"/gx/": site_dir(settings.home), "/": docs_dir(settings) / "target"}
+
+    class Sites(SimpleHTTPRequestHandler):
+        def translate_path(self, path: str) -> str:
+            if path == "/gx":
+                path = "/gx/"
+            prefix = next(p for p in roots if path.startswith(p))
+            self.directory = str(roots[prefix])
+            return super().translate_path("/" + path.removeprefix(prefix))
+
+        def log_message(self, format: str, *args) -> None:  # quiet: no line per asset
+            pass
+
+    return ThreadingHTTPServer(("127.0.0.1", port), Sites)
+
+
+def serve(settings: Settings, port: int, announce) -> None:
+    """Serve both sites until interrupted; ``announce`` gets the two URLs once listening."""
+    with server(settings, port) as httpd:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        announce(f"{base}/", f"{base}/gx/index.html")
+        with contextlib.suppress(KeyboardInterrupt):
+            httpd.serve_forever()

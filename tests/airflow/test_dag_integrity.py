@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from airflow_harness import (
     DAGS,
     LOGICAL_DATE,
+    REPO,
     airflow_env,
     assert_published,
     dags_test,
@@ -33,6 +36,28 @@ def dagbag():
 def test_every_dag_file_imports_without_errors(dagbag):
     assert dagbag.import_errors == {}
     assert set(dagbag.dags) == DAG_IDS
+
+
+PARSE_CHECK = """
+import sys
+from airflow.dag_processing.dagbag import BundleDagBag
+
+bag = BundleDagBag(dag_folder=sys.argv[1], bundle_path=sys.argv[1])
+assert not bag.import_errors, bag.import_errors
+heavy = {"duckdb", "pandas", "pyarrow", "numpy", "great_expectations", "dbt", "altair", "pioneer.run"}
+print(sorted(name for name in sys.modules if name in heavy or name.split(".")[0] in heavy))
+"""
+
+
+def test_parsing_the_dag_files_imports_no_pipeline_code():
+    """The DAG processor re-parses dags/ every few minutes and before every task: the files name
+    the tasks and their wiring only; the stages' modules (DuckDB, pandas, GX, dbt) load in the task."""
+    parsed = subprocess.run(
+        [sys.executable, "-c", PARSE_CHECK, str(DAGS)],
+        env=os.environ | {"PYTHONPATH": f"{REPO}:{DAGS}"}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert parsed.returncode == 0, parsed.stderr[-3000:]
+    assert parsed.stdout.strip().splitlines()[-1] == "[]", parsed.stdout
 
 
 def test_no_cycles_owners_retries_tags(dagbag):

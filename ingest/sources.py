@@ -1,0 +1,4 @@
+"""The source systems, in ingestion order; a module of its own so that the DAG files can name
+them without importing the ingestion code (pyarrow) while Airflow parses them."""
+
+SOURCES = ("roster", "meeting", "learning", "performance", "admin", "appeals")
