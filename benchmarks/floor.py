@@ -1,5 +1,5 @@
 """The floor: ONE DuckDB query computing every scored member month's ``index_score`` straight
-from the event store's parquet files (rules v1 of index-rules.md, constants inlined).
+from the event store's parquet files (rules v1 of docs/scoring.md, constants inlined).
 
 It follows the marts' reading of the events (latest version per natural key, tombstones
 dropped, the roster as validity intervals, learning mapped by person_key when exactly one member
@@ -53,7 +53,7 @@ keyed AS (  -- one row per person_key and day
           UNION ALL
           SELECT person_key, on_date, 0, (course_kind = 'lectured')::INT, (course_kind = 'completed')::INT FROM courses)
     GROUP BY ALL),
-mapped AS (  -- sources.md: the latest roster day on or before the date listing the key; one member then
+mapped AS (  -- docs/sources.md: the latest roster day on or before the date listing the key; one member then
     SELECT any_value(member_id) AS member_id, on_date, any_value(points) AS points,
            any_value(lectures) AS lectures, any_value(completed) AS completed
     FROM (SELECT k.*, v.member_id FROM keyed k

@@ -1,6 +1,6 @@
 """Mart gates: run on the candidate warehouse after dbt, before it is published.
 
-The gates judge by index-rules.md, never stricter: a grade is checked by deriving it again from
+The gates judge by docs/scoring.md, never stricter: a grade is checked by deriving it again from
 the index, the company-wide rank (``RANK()``: ties share a rank, so a tie at the PIONEER cut-off
 makes every tied member a PIONEER) and the veto, with the constants of the month's rule version
 (:func:`spec_grades`); the HR export gate (``exports/hr.py``) derives it the same way.
@@ -40,7 +40,7 @@ def spec_ranks(index: pd.Series, population: pd.Series) -> np.ndarray:
 
 
 def spec_grades(index: pd.Series, vetoed: pd.Series, population: pd.Series, rules: dict) -> pd.Series:
-    """The grade index-rules.md gives each member month of one month: PIONEER when index ≥ the
+    """The grade docs/scoring.md gives each member month of one month: PIONEER when index ≥ the
     PIONEER cut-off and rank ≤ floor(pioneer_share × scored members), else QUALIFIED / WARNING by
     the cut-offs, else LAGGING; a veto is LAGGING whatever the index."""
     limit = math.floor(Decimal(str(rules["pioneer_share"])) * len(population))
@@ -77,7 +77,7 @@ def member_parameters(rules: dict) -> dict:
 
 
 def grade_coefficients(rules: dict) -> list[list]:
-    """(grade, performance coefficient) pairs of a rule version (index-rules.md, HR linkage)."""
+    """(grade, performance coefficient) pairs of a rule version (docs/scoring.md, HR linkage)."""
     return [[grade, float(rules[f"coef_{grade.lower()}"])] for grade in GRADES]
 
 

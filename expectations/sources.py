@@ -1,7 +1,7 @@
 """Source gates: after ingestion, check what one run added to the event store.
 
 Per entity, the run's new events (typed columns only: the raw text may hold phones) against
-``source_<source>_<entity>`` (keys, enumerations of sources.md, timestamp sanity, ranges, the
+``source_<source>_<entity>`` (keys, enumerations of docs/sources.md, timestamp sanity, ranges, the
 phone hash). Per feed (a file kind, e.g. ``points_*.csv``), ``source_delivery``: rows per file
 against the feed's recent files, so a feed that suddenly delivers a tenth of its usual rows
 fails; per source, ``source_quarantine``: the share of the rows read that the run quarantined.
@@ -84,7 +84,7 @@ def delivery_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now: 
 
 
 def quarantine_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now: dt.datetime):
-    """One row per delivery of this run (outputs.md: what one run added from one feed, i.e. one
+    """One row per delivery of this run (docs/outputs.md: what one run added from one feed, i.e. one
     entity of one source): its records read, how many of them it quarantined, and their share."""
     return con.execute(
         f"""

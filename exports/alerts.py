@@ -1,4 +1,4 @@
-"""In-month warnings (动态预警, outputs.md "Alerts"): one JSON file per Shanghai day,
+"""In-month warnings (动态预警, docs/outputs.md "Alerts"): one JSON file per Shanghai day,
 ``HOME/exports/alerts/YYYY-MM-DD.json``, replaced atomically by a later run that day, and POSTed
 to the alert endpoint when one is configured (``exports.delivery.post_idempotent``, the HR
 delivery's sender).

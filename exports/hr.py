@@ -10,7 +10,7 @@ killed between the two moves is finished by the next writer (:func:`recover_publ
 A failing month leaves the HR folder untouched and writes a failure report naming the
 expectation and the offending rows.
 
-Notice before pay (公示, outputs.md): under a rule version with ``notice_days`` n > 0, month M is
+Notice before pay (公示, docs/outputs.md): under a rule version with ``notice_days`` n > 0, month M is
 first put on notice: from its export day until the day before export day + n, instead of the HR
 file, ``HOME/exports/notice/YYYY-MM/pioneer_notice_YYYY-MM.csv`` (UTF-8 with BOM for Excel;
 ``employee_no, name, branch_name, pioneer_index, grade, notice_until``) and its manifest are

@@ -1,6 +1,6 @@
 """Held deliveries: a delivery whose source gate failed stays out of the marts until released.
 
-A delivery is what one run added from one feed: one entity of one source (outputs.md, "Gates
+A delivery is what one run added from one feed: one entity of one source (docs/outputs.md, "Gates
 judge by the spec"). When its source gate fails, the run stops (exit 3) and every batch of that
 delivery is recorded ``held`` here with the gate's message (a delivery spans one batch per 64 MB
 chunk of its files; a roster member batch also carries that snapshot's ``snapshot`` events). The

@@ -51,7 +51,7 @@ BOUNDED_TIMES: dict[tuple[str, str], dict[str, bool]] = {
 }
 
 
-# An accepted appeal grants at most this many points either way (sources.md, "Appeals"): a
+# An accepted appeal grants at most this many points either way (docs/sources.md, "Appeals"): a
 # contract bound of the feed like the KPI range, not a scoring constant.
 APPEAL_POINTS_MAX = 100
 
@@ -189,7 +189,7 @@ ENTITIES: dict[tuple[str, str], list[pa.Field]] = {
     ],
 }
 
-# The enumerations of sources.md, keyed by (source, entity, column) of the typed columns. Ingest
+# The enumerations of docs/sources.md, keyed by (source, entity, column) of the typed columns. Ingest
 # quarantines other values as bad_enum; the source gates check stored events against the same sets.
 ENUMS: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("roster", "member", "status"): (

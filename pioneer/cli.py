@@ -1,4 +1,4 @@
-"""``pioneer``: the command line of the nightly job (see shared spec outputs.md).
+"""``pioneer``: the command line of the nightly job (see shared spec docs/outputs.md).
 
 Exit status: 0 done; 2 bad usage or configuration; 3 a validation gate failed
 (nothing was published); 1 any other failure, reported in one line.
@@ -86,7 +86,7 @@ def demo_data(
         ),
     ] = None,
 ) -> None:
-    """Generate a deterministic demo organisation's landing directory (the formats of sources.md)."""
+    """Generate a deterministic demo organisation's landing directory (the formats of docs/sources.md)."""
     if end is not None and not _is_month(end):
         fail(EXIT_USAGE, f"--end must be YYYY-MM, got {end!r}")
     from pioneer.demo import generate
@@ -107,7 +107,9 @@ def demo_data(
 def run(
     sources: Annotated[
         Path,
-        typer.Option(envvar="PIONEER_SOURCES", help="Landing directory of source extracts (see sources.md)."),
+        typer.Option(
+            envvar="PIONEER_SOURCES", help="Landing directory of source extracts (see docs/sources.md)."
+        ),
     ],
     home: HomeOpt,
     now: Annotated[
@@ -486,7 +488,7 @@ app.add_typer(rules_app, name="rules")
 @rules_app.command("compare")
 def rules_compare(
     home: HomeOpt,
-    rules: Annotated[Path, typer.Option("--rules", help="The candidate rules file (CSV, index-rules.md).")],
+    rules: Annotated[Path, typer.Option("--rules", help="The candidate rules file (CSV, docs/scoring.md).")],
     first: Annotated[str, typer.Option("--from", help="First month to compare, YYYY-MM.")],
     last: Annotated[str, typer.Option("--to", help="Last month to compare, YYYY-MM.")],
     out: Annotated[
@@ -551,7 +553,8 @@ def audit(home: HomeOpt) -> None:
 def sql_command(
     home: HomeOpt,
     query: Annotated[
-        str | None, typer.Option(help="SQL to run; without it, an interactive read-only session.")
+        str | None,
+        typer.Option(help="SQL to run; without it, a read-only SQL shell (SQL piped in runs as a script)."),
     ] = None,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
 ) -> None:
@@ -577,7 +580,8 @@ def sql_command(
 def report(
     home: HomeOpt,
     month: Annotated[
-        str | None, typer.Option(help="Month YYYY-MM (default: the latest month scored).")
+        str | None,
+        typer.Option(help="Month YYYY-MM (default: the latest scored month with its KPIs in)."),
     ] = None,
     out: Annotated[
         Path | None,
@@ -587,13 +591,18 @@ def report(
     """Write the month's report: one self-contained HTML page of charts from the marts."""
     if month is not None and not _is_month(month):
         fail(EXIT_USAGE, f"--month must be YYYY-MM, got {month!r}")
-    from pioneer.report import ReportError, write_report
-    from pioneer.sql import NoWarehouse, run_query
+    from pioneer.report import ReportError, default_month, write_report
+    from pioneer.sql import NoWarehouse
 
     settings = settings_from(home=home)
     try:
-        latest = "select max(month) as month from marts.fct_member_index_monthly"
-        month = month or run_query(settings.home, latest)["month"].iloc[0]
+        if month is None:
+            month, incomplete = default_month(settings)
+            if incomplete:
+                typer.echo(
+                    f"report: {incomplete} is not complete yet (its KPI coverage is below the export "
+                    f"threshold); showing {month} (--month {incomplete} to see it anyway)"
+                )
         typer.echo(f"report: {write_report(settings.home, month, out)}")
     except (NoWarehouse, ReportError) as exc:
         fail(EXIT_USAGE, str(exc))

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     )
     rules_file: Path = Field(
         SHIPPED_RULES,
-        description="The rules file (index-rules.md): one CSV row per rule version; default: the shipped one.",
+        description="The rules file (docs/scoring.md): one CSV row per rule version; default: the shipped one.",
     )
     export_from: str | None = Field(None, description="First month (YYYY-MM) ever exported; unset = all.")
     # Overrides of the rules seed (dbt_project/seeds/rules.csv), which holds the defaults.

@@ -1,4 +1,4 @@
-"""Progress of a run, stage by stage (outputs.md: "`run` shows its progress as it goes, each stage
+"""Progress of a run, stage by stage (docs/outputs.md: "`run` shows its progress as it goes, each stage
 as it starts and ends, with its duration").
 
 A stage is timed with :func:`stage`; the lines go to the ``pioneer.progress`` logger, so they

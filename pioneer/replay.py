@@ -1,5 +1,5 @@
 """Time machine: rebuild the warehouse of a past night (``replay``) and re-derive every published
-HR file from the event store (``audit``), outputs.md "Command line".
+HR file from the event store (``audit``), docs/outputs.md "Command line".
 
 ``replay`` never writes the home it reads, opens nothing of it for writing and takes no lock: it
 builds a read-only *view* of the home as it stood after one run, ``DIR/home``, made of symbolic

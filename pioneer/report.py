@@ -58,7 +58,7 @@ CADENCE_RULE = (
     "绿 green: none missed. 黄 amber: one monthly occurrence missed. "
     "红 red: two or more missed, or the quarterly 支部党员大会 / 党课 missed at the last quarter end.",
 )
-# The four base dimensions (index-rules.md), shown with their maxima from the rules.
+# The four base dimensions (docs/scoring.md), shown with their maxima from the rules.
 DIMENSIONS = {
     "org_life": "组织生活 org life",
     "learning": "学习教育 learning",
@@ -69,6 +69,27 @@ DIMENSIONS = {
 
 class ReportError(ValueError):
     """The month cannot be reported (no scored members in the warehouse for it)."""
+
+
+def default_month(settings) -> tuple[str, str | None]:
+    """The month a report shows when none is asked for: the latest scored month whose KPI
+    coverage meets the export threshold (the latest the HR export would accept), and the newer,
+    still incomplete month it passed over (None when the latest month is complete or none is)."""
+    from exports.hr import kpi_coverage, kpi_coverage_rows, min_kpi_coverage
+    from exports.hr import rules_in_force as version_in_force
+
+    with connect(settings.home) as con:
+        months = [m for (m,) in con.execute(LATEST_MONTHS).fetchall()]
+        if not months:
+            raise ReportError("the warehouse has no scored month yet")
+        for month in months:
+            coverage = kpi_coverage(kpi_coverage_rows(con, month)["kpi_missing"])
+            if coverage >= min_kpi_coverage(settings, version_in_force(con, month)):
+                return month, (months[0] if month != months[0] else None)
+    return months[0], None
+
+
+LATEST_MONTHS = "select distinct month from marts.fct_member_index_monthly order by month desc"
 
 
 def default_path(home: Path, month: str) -> Path:
@@ -101,7 +122,7 @@ def write_report(home: Path, month: str, out: Path | None = None, now: dt.dateti
 
 def rules_in_force(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
     """The rule versions the month was scored with (the member and branch marts' ``rule_version``),
-    each as its row of ``staging.rules``, oldest first (index-rules.md: normally exactly one)."""
+    each as its row of ``staging.rules``, oldest first (docs/scoring.md: normally exactly one)."""
     cursor = con.execute(
         """
         select * from staging.rules

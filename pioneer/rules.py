@@ -1,4 +1,4 @@
-"""The rules file (index-rules.md "The rules file"): one CSV row per rule version, validated here
+"""The rules file (docs/scoring.md "The rules file"): one CSV row per rule version, validated here
 before anything of a run happens.
 
 :func:`load_rules` reads the configured file (``Settings.rules_file``, ``PIONEER_RULES_FILE``;

@@ -75,7 +75,7 @@ def ingest_stage(settings: Settings, source: str) -> dict:
     run before the marts are built, names the delivery (file, rows quarantined of rows read and
     their share) and holds it back (``ingest/holds.py``): its events stay out of the marts and
     exports on the nights after too, until ``pioneer accept`` or a corrected delivery releases
-    it. Bad rows that do not make a delivery look broken are warnings of the gate (outputs.md,
+    it. Bad rows that do not make a delivery look broken are warnings of the gate (docs/outputs.md,
     "Gates judge by the spec"). A passing gate releases the held deliveries of the source that
     this run's files correct (``replaced``).
     """

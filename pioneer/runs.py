@@ -125,7 +125,7 @@ def recorded_clocks(settings: Settings) -> list[tuple[dt.datetime, Path]]:
 
 def check_clock(settings: Settings) -> None:
     """One clock per run, never wound back: refuse a run whose clock is earlier than the clock
-    of the last run recorded on the home (outputs.md; the past is looked at with ``replay``)."""
+    of the last run recorded on the home (docs/outputs.md; the past is looked at with ``replay``)."""
     clocks = recorded_clocks(settings)
     if not clocks:
         return

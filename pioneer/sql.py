@@ -7,9 +7,8 @@ reading the complete warehouse it opened; a connection opened after the rename s
 
 from __future__ import annotations
 
-import code
 import os
-import shutil
+import sys
 from pathlib import Path
 
 import duckdb
@@ -38,14 +37,15 @@ def run_query(home: Path, sql: str) -> pd.DataFrame:
 
 
 def interactive(home: Path) -> None:
-    """The duckdb shell when installed, else a Python prompt with ``con`` bound (both read-only)."""
+    """A SQL shell on the published warehouse, read-only. In a terminal: Harlequin, the terminal
+    SQL IDE for DuckDB (catalogue, editor, results; Ctrl+Q quits). SQL piped in instead (not a
+    terminal): each statement runs and its result is printed, as ``duckdb file < script.sql``."""
     path = published_warehouse(home)
-    shell = shutil.which("duckdb")
-    if shell:
-        os.execv(shell, [shell, "-readonly", str(path)])
+    if sys.stdin.isatty():
+        harlequin = str(Path(sys.executable).parent / "harlequin")
+        os.execv(harlequin, [harlequin, "--adapter", "duckdb", "--read-only", "--no-init", str(path)])
     with connect(home) as con:
-        banner = (
-            f"{path} (read-only). `con` is a DuckDB connection, e.g.\n"
-            "  con.sql(\"select * from marts.fct_branch_index_monthly where month = '2026-10'\").show()"
-        )
-        code.interact(banner=banner, local={"con": con, "duckdb": duckdb}, exitmsg="")
+        for statement in duckdb.extract_statements(sys.stdin.read()):
+            result = con.sql(statement.query)
+            if result is not None:
+                print(result, flush=True)

@@ -1,4 +1,4 @@
-"""``pioneer statement``: a member month's points statement (积分明细单), outputs.md "Command line".
+"""``pioneer statement``: a member month's points statement (积分明细单), docs/outputs.md "Command line".
 
 Every ledger row (``marts.fct_member_points_ledger``) in plain Chinese with the source record it
 came from and the rule it applies, written with the constant's value from the rules seed as the

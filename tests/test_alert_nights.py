@@ -1,5 +1,5 @@
 """In-month warnings (动态预警) night by night through December, with the real CLI and a local
-alert endpoint (outputs.md, "Alerts"): the demo's open month is done through the 20th; a
+alert endpoint (docs/outputs.md, "Alerts"): the demo's open month is done through the 20th; a
 branch's 主题党日 and 支部党员大会 are still pending on the 21st, at risk from the 25th (7 days
 left), met the night after their meetings arrive, and missed on 1 January when the theme day was
 cancelled and a 支部党员大会 attendee's check-in deleted (no quorum). The alert file is written

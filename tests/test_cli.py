@@ -1,4 +1,4 @@
-"""The CLI's contract (outputs.md): commands, help, exit codes, configuration by flag or PIONEER_*."""
+"""The CLI's contract (docs/outputs.md): commands, help, exit codes, configuration by flag or PIONEER_*."""
 
 import json
 from pathlib import Path
@@ -43,7 +43,7 @@ def test_status_json_of_an_empty_home_has_the_contract_keys(tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert set(report) == {"events", "quarantine", "exports", "notices", "last_run", "held"}  # held: issue 23
-    contract = {"roster", "meeting", "learning", "performance", "admin", "appeals"}  # outputs.md, status
+    contract = {"roster", "meeting", "learning", "performance", "admin", "appeals"}  # docs/outputs.md, status
     assert set(report["events"]["by_source"]) == contract
     assert set(report["quarantine"]["by_source"]) == contract
     assert report["events"]["total"] == 0 and report["quarantine"]["total"] == 0

@@ -30,7 +30,7 @@ STAGES = [*(f"ingest {source}" for source in SOURCES), "transform", "export", "a
 
 
 def assert_progress_and_summary(run) -> None:
-    """outputs.md: each stage as it starts and ends, with its duration; then the summary with every
+    """docs/outputs.md: each stage as it starts and ends, with its duration; then the summary with every
     gate's verdict, the run's duration and where its record is."""
     lines = [
         line.split("  ", 1)[1] for line in run.stderr.splitlines() if line[:2].isdigit() and "  " in line

@@ -1,4 +1,4 @@
-"""The gates judge by the spec, through the real CLI (outputs.md, "One clock per run" and "Gates
+"""The gates judge by the spec, through the real CLI (docs/outputs.md, "One clock per run" and "Gates
 judge by the spec"): a tie at the PIONEER cut-off publishes, a few bad rows publish with a
 warning, a broken delivery stops the run with or without ``--now``, a clock wound back is
 refused, and a relative ``--home`` means its absolute path.
@@ -6,7 +6,7 @@ refused, and a relative ``--home`` means its absolute path.
 The landing is written by hand so that every score is known: 35 full members of one branch,
 each with a full month of learning points (20), 8 verified service hours (10), KPI 100 (25) and
 no meeting due (25): base 80 each. Admin bonus items lift five of them to 95, 92, 91, 91 and 89,
-so with floor(0.10 x 35) = 3 the ranks are 1, 2, 3, 3, 5: four PIONEERs (index-rules.md, RANK()).
+so with floor(0.10 x 35) = 3 the ranks are 1, 2, 3, 3, 5: four PIONEERs (docs/scoring.md, RANK()).
 """
 
 from __future__ import annotations

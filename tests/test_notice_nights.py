@@ -1,4 +1,4 @@
-"""Notice before pay (公示, outputs.md) over nights of the real CLI, with a rules file whose v1 sets
+"""Notice before pay (公示, docs/outputs.md) over nights of the real CLI, with a rules file whose v1 sets
 notice_days 3: October goes on notice on its export day, an appeal filed and accepted during the
 notice is in HR's v1 three days later, a late appeal accepted after v1 gives v2 naming its
 employee; status, doctor and audit know the notice."""

@@ -1,4 +1,4 @@
-"""A pilot and its rollout (index-rules.md, "Rule versions, pilot scope and the learning basis"),
+"""A pilot and its rollout (docs/scoring.md, "Rule versions, pilot scope and the learning basis"),
 played over nights of the real CLI with a deployment's own rules file (PIONEER_RULES_FILE).
 
 - night 1 (2026-11-05, October's export day): v1 pays one pilot department, v2 pays everyone from

@@ -1,7 +1,7 @@
 """`pioneer rules compare` (issue 17): a candidate rules file scored in a scratch build and
 compared with the published marts, checked against a direct computation. The candidate raises
 grade_qualified_min from 70 to 80 and changes nothing else, so every index stays and each
-candidate grade follows from the published index, rank and veto by index-rules.md's grade table."""
+candidate grade follows from the published index, rank and veto by docs/scoring.md's grade table."""
 
 import csv
 import math

@@ -1,4 +1,4 @@
-"""The rules file as configuration (index-rules.md "The rules file"): validated before a run does
+"""The rules file as configuration (docs/scoring.md "The rules file"): validated before a run does
 anything; a missing column or a wrongly typed value is exit 2 naming file, version and column."""
 
 import csv

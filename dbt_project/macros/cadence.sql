@@ -1,4 +1,4 @@
-{#- The 三会一课 cadence requirements (index-rules.md, "Branch index for month M"), in one place:
+{#- The 三会一课 cadence requirements (docs/scoring.md, "Branch index for month M"), in one place:
     what each requirement is called, whether it runs by quarter (due in the quarter's last month,
     met by a meeting anywhere in the quarter), whether it is due once per party group, and whether
     it needs a valid (quorate) meeting. fct_branch_compliance_monthly and fct_branch_cadence_status

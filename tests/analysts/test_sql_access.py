@@ -1,8 +1,14 @@
 """`pioneer sql` and analysts' read-only connections while the nightly job runs."""
 
+import fcntl
 import io
+import os
+import pty
+import select
 import shutil
+import struct
 import subprocess
+import termios
 import time
 from pathlib import Path
 
@@ -110,3 +116,52 @@ def test_the_marts_carry_their_documentation_as_comments(demo_home):
         )
     assert table == documented["description"].strip()
     assert {name: comments[name].strip() for name in columns} == columns
+
+
+def test_sql_piped_in_runs_as_a_script_read_only(demo_home):
+    piped = pioneer(
+        "sql", "--home", str(demo_home),
+        input="select count(*) as branches from marts.dim_branch;\nselect 42 as answer;\n",
+    )  # fmt: skip
+    assert piped.returncode == 0, piped.stderr
+    with duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True) as con:
+        branches = con.execute("select count(*) from marts.dim_branch").fetchone()[0]
+    assert "branches" in piped.stdout and f"│ {branches:>8} │" in piped.stdout, piped.stdout
+    assert "│     42 │" in piped.stdout
+    refused = pioneer("sql", "--home", str(demo_home), input="create table marts.scratch (i int);")
+    assert refused.returncode == 1 and "read-only" in refused.stderr, refused.stderr
+
+
+def test_in_a_terminal_the_shell_is_harlequin_on_the_warehouse_read_only(demo_home):
+    """A pseudo-terminal: Harlequin draws its catalogue with the warehouse; meanwhile another
+    read-only reader can open the file (a read-write open would hold it exclusively); Ctrl+Q quits."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: `pioneer sql` in a 160x48 terminal
+        os.environ.update(TERM="xterm-256color", COLUMNS="160", LINES="48")
+        os.execv(PIONEER[0], [*PIONEER, "sql", "--home", str(demo_home)])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 48, 160, 0, 0))
+    screen = read_until(fd, lambda text: b"warehouse" in text, timeout=120)
+    try:
+        assert b"warehouse" in screen, screen[-2000:]
+        with duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True) as con:
+            assert con.execute("select count(*) from marts.dim_branch").fetchone()[0] > 0
+    finally:
+        os.write(fd, b"\x11")  # Ctrl+Q
+        read_until(fd, lambda text: False, timeout=20)
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def read_until(fd: int, done, timeout: float) -> bytes:
+    """What the terminal shows until ``done(output)`` or the end of output or ``timeout``."""
+    out, deadline = b"", time.monotonic() + timeout
+    while time.monotonic() < deadline and not done(out):
+        if select.select([fd], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+    return out

@@ -1,4 +1,4 @@
-"""Learning rows and their person references, through the real CLI (sources.md, "Learning platform"
+"""Learning rows and their person references, through the real CLI (docs/sources.md, "Learning platform"
 and "Bad input"; dbt_project/README.md, "Learning references").
 
 A learning row's phone maps through the latest roster snapshot on or before its date *that lists the

@@ -1,5 +1,5 @@
-"""Every expectation of every suite, in both directions (outputs.md: "Gates judge by the spec, in
-both directions": a gate never rejects what index-rules.md allows, never lets through what it
+"""Every expectation of every suite, in both directions (docs/outputs.md: "Gates judge by the spec, in
+both directions": a gate never rejects what docs/scoring.md allows, never lets through what it
 forbids).
 
 Per suite, a small spec-correct frame that passes with neither failures nor warnings; per
@@ -41,7 +41,7 @@ from pioneer.config import Settings
 RULES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "rules.csv"
 PERIOD, NEXT = "2026-09", "2026-10"
 CLOCK = dt.datetime(2026, 11, 5, 1, 30)  # the run's clock, Shanghai local (naive, as the gates get it)
-COEF = {"PIONEER": 1.05, "QUALIFIED": 1.00, "WARNING": 0.95, "LAGGING": 0.90}  # index-rules.md, HR linkage
+COEF = {"PIONEER": 1.05, "QUALIFIED": 1.00, "WARNING": 0.95, "LAGGING": 0.90}  # docs/scoring.md, HR linkage
 
 Frame = pd.DataFrame
 Build = Callable[[Path], tuple[Frame, dict]]

@@ -1,6 +1,6 @@
 """Source gates on a real ingest of a small demo landing: clean passes; a flood of bad rows and an
 event outside the contract each fail with their rule named; a thin feed and a few bad rows are
-warnings (outputs.md, "Gates judge by the spec")."""
+warnings (docs/outputs.md, "Gates judge by the spec")."""
 
 import datetime as dt
 import shutil
@@ -108,7 +108,7 @@ def test_an_event_outside_the_contract_is_named(landing, tmp_path, monkeypatch):
         ("meeting", "attendance", "mode"): ("onsite",)
     }  # as if 'online' were new
     monkeypatch.setattr("expectations.sources.ENUMS", narrowed)
-    assert "mode in the enumeration of sources.md" in failures(validate_source(night, "meeting", "t"))
+    assert "mode in the enumeration of docs/sources.md" in failures(validate_source(night, "meeting", "t"))
 
 
 class ChunkSpy:

@@ -1,4 +1,4 @@
-"""The alert file's two lists (outputs.md, "Alerts (动态预警)") from a hand-made warehouse:
+"""The alert file's two lists (docs/outputs.md, "Alerts (动态预警)") from a hand-made warehouse:
 cadence rows at risk or missed, and KPI completeness by department inside its window, judged on
 the very rows and figure the export gate judges."""
 

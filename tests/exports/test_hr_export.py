@@ -213,7 +213,7 @@ def test_only_the_pay_scope_goes_to_hr(tmp_path, home):
 
 
 def test_a_month_on_notice_before_pay(tmp_path, home):
-    """notice_days 3 (outputs.md "Notice before pay"): on October's export day the notice is published
+    """notice_days 3 (docs/outputs.md "Notice before pay"): on October's export day the notice is published
     (BOM, names and branches, notice_until), not the HR file; HR's v1 is due three days later and is
     computed then, so a change accepted during the notice (an appeal) is in v1."""
     wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-10"), notice_days=3)

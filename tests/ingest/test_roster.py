@@ -123,7 +123,7 @@ def test_bad_roster_rows_are_quarantined(settings):
 
 def test_a_person_listed_twice_in_one_snapshot_takes_the_later_line(settings):
     """One row per person is the snapshot's contract; a person listed twice is two versions of one
-    record tied on their time (the snapshot date), so the later line wins (sources.md) and the
+    record tied on their time (the snapshot date), so the later line wins (docs/sources.md) and the
     earlier line's attributes (here its phone) are not the person's that day. Nothing else is lost."""
     write_lines(settings, "roster/roster_2026-03-01.csv", [
         ROSTER_HEADER,

@@ -1,4 +1,4 @@
--- Accepted appeals of a scored member month (index-rules.md, "Appeal adjustments"): the latest
+-- Accepted appeals of a scored member month (docs/scoring.md, "Appeal adjustments"): the latest
 -- version of the appeal (staging) is accepted, its employee is known, and it names a scored member
 -- month by employee number and month. Rejected, withdrawn and submitted appeals change nothing.
 -- Incremental by month (int_dirty_months): only the months to build are computed.

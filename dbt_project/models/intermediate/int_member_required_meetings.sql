@@ -1,4 +1,4 @@
--- Required meetings of each member (index-rules.md): held, of one of the five 三会一课 types,
+-- Required meetings of each member (docs/scoring.md): held, of one of the five 三会一课 types,
 -- starting in a reported month on one of the member's active days, with the member in the due list.
 -- excused: an approved leave exists; attended: attended and not excused.
 -- Incremental by month (int_dirty_months): only the months to build are computed.

@@ -1,4 +1,4 @@
--- 三会一课 cadence status as of the run's clock (outputs.md, "Alerts (动态预警)"): every requirement
+-- 三会一课 cadence status as of the run's clock (docs/outputs.md, "Alerts (动态预警)"): every requirement
 -- of the catalogue (macro cadence_requirements) of every branch for the open month and quarter, and
 -- those whose period ended last month.
 -- Open periods: branches with a party member (probationary or full) on the clock's day, party groups

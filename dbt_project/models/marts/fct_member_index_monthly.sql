@@ -93,7 +93,7 @@ select
     cast(graded.index_score - previous_month.index_score as decimal(18,2)) as mom_delta,
     cast(graded.index_score - previous_year.index_score as decimal(18,2)) as yoy_delta,
     graded.kpi_missing,
-    -- in the pay linkage (index-rules.md, hr_scope): every department, or the version's listed ones
+    -- in the pay linkage (docs/scoring.md, hr_scope): every department, or the version's listed ones
     coalesce(
         graded.hr_scope = 'all' or '|' || graded.hr_scope || '|' like '%|' || graded.department_id || '|%',
         false
