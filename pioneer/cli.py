@@ -141,9 +141,9 @@ def run(
         load_rules(settings.rules_file)
     except RulesFileError as exc:
         fail(EXIT_USAGE, str(exc))
-    from pioneer.progress import Timings, to_stderr
+    from pioneer.progress import Timings, show
 
-    to_stderr()
+    show()
     timings = Timings()
     try:
         summary, record = nightly(settings, full_refresh, timings)

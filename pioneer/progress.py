@@ -2,9 +2,11 @@
 as it starts and ends, with its duration").
 
 A stage is timed with :func:`stage`; the lines go to the ``pioneer.progress`` logger, so they
-reach whatever shows the run: ``pioneer run`` writes them to stderr (:func:`to_stderr`), an
-Airflow task's log shows them like any other logging. One line when a stage starts and one when
-it ends, with its wall-clock duration (not the pipeline clock, which is one instant per run).
+reach whatever shows the run: an Airflow task's log shows them like any other logging, and
+``pioneer run`` (:func:`show`) writes them to stderr as plain lines when stderr is a file or pipe
+(a cron log); in a terminal it shows a rich spinner with the running stage and its elapsed time
+instead, and a ✓ (✗) line with the duration as each stage ends. Durations are wall-clock time
+(not the pipeline clock, which is one instant per run).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 log = logging.getLogger("pioneer.progress")
+_terminal = None  # the rich Console of a terminal run (show()), else None: log lines only
 
 
 @dataclass
@@ -41,18 +44,42 @@ def stage(name: str, timings: Timings | None = None) -> Iterator[None]:
     in ``timings``."""
     log.info("%s ...", name)
     started = time.monotonic()
+    spinner = _terminal.status(f"{name} …", spinner="dots") if _terminal is not None else None
     try:
+        if spinner is not None:
+            spinner.start()
         yield
     except BaseException as error:
         seconds = time.monotonic() - started
         log.info("%s failed after %.1f s (%s)", name, seconds, type(error).__name__)
+        _ended(spinner, f"[red]✗[/] {name} [dim]failed after {seconds:.1f} s ({type(error).__name__})[/]")
         if timings is not None:
             timings.stages[name] = seconds
         raise
     seconds = time.monotonic() - started
     log.info("%s done in %.1f s", name, seconds)
+    _ended(spinner, f"[green]✓[/] {name} [dim]{seconds:.1f} s[/]")
     if timings is not None:
         timings.stages[name] = seconds
+
+
+def _ended(spinner, line: str) -> None:
+    if spinner is not None:
+        spinner.stop()
+        _terminal.print(line, highlight=False)
+
+
+def show(console=None) -> None:
+    """``pioneer run``: progress for a person at a terminal (a rich spinner and ✓ lines on
+    ``console``, by default stderr's when it is a terminal), else plain lines on stderr."""
+    global _terminal
+    from rich.console import Console
+
+    console = console or Console(stderr=True)
+    if console.is_terminal:
+        _terminal = console
+    else:
+        to_stderr()
 
 
 def to_stderr() -> None:
