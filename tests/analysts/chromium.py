@@ -47,12 +47,12 @@ class Page:
         self.events: list[dict] = []
         for domain in ("Page", "Runtime", "Log"):
             self.send(f"{domain}.enable")
+        self.viewport(width)
+
+    def viewport(self, width: int) -> None:
+        """A ``width`` CSS pixels wide viewport (900 high; screenshots take the whole page)."""
         self.send(
-            "Emulation.setDeviceMetricsOverride",
-            width=width,
-            height=900,
-            deviceScaleFactor=1,
-            mobile=False,
+            "Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=False
         )
 
     def _devtools_port(self, active_port: Path) -> int:
@@ -123,13 +123,7 @@ class Page:
         ``width`` in CSS pixels (A4 at 96 dpi is 794 wide)."""
         self.send("Emulation.setEmulatedMedia", media=media)
         if width:
-            self.send(
-                "Emulation.setDeviceMetricsOverride",
-                width=width,
-                height=900,
-                deviceScaleFactor=1,
-                mobile=False,
-            )
+            self.viewport(width)
 
     def print_pdf(self, path: Path, **options) -> bytes:
         """The page printed to PDF as Chromium prints it (its print CSS, ``@page`` size; A4 unless the

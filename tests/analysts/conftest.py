@@ -1,11 +1,14 @@
 """A demo home with 13 months (so that 同比 has a year to compare) shared by the analysts' tests."""
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 PIONEER = [sys.executable, "-c", "from pioneer.cli import main; main()"]
+INSTALL_CHROMIUM = Path(__file__).resolve().parents[2] / "scripts" / "install_chromium.sh"
 FIRST_NIGHT = "2026-11-06T01:30:00+08:00"
 MONTH = "2026-10"  # the last complete month of the first night
 
@@ -39,3 +42,13 @@ def report_file(demo_home, tmp_path_factory):
     made = pioneer("report", "--home", str(demo_home), "--month", MONTH, "--out", str(out))
     assert made.returncode == 0, made.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Headless Chromium's executable (installed from Debian when missing; the test skips without it)."""
+    if not shutil.which("chromium"):
+        installed = subprocess.run([str(INSTALL_CHROMIUM)], capture_output=True, text=True, timeout=900)
+        if not shutil.which("chromium"):
+            pytest.skip(f"chromium could not be installed: {(installed.stdout + installed.stderr)[-300:]}")
+    return shutil.which("chromium")

@@ -1,25 +1,15 @@
 """GX Data Docs of a demo home in headless Chromium without network: styled by the vendored
 Bootstrap, the index filled by bootstrap-table (source gates included), nothing fetched remotely."""
 
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 from chromium import Page
 
 from expectations.data_docs import site_dir
 
-INSTALL = Path(__file__).resolve().parents[2] / "scripts" / "install_chromium.sh"
-
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if not shutil.which("chromium"):
-        subprocess.run([str(INSTALL)], capture_output=True, text=True, timeout=900)
-    if not shutil.which("chromium"):
-        pytest.skip("chromium could not be installed")
-    page = Page(shutil.which("chromium"), tmp_path_factory.mktemp("gx-chromium") / "profile")
+def browser(chromium, tmp_path_factory):
+    page = Page(chromium, tmp_path_factory.mktemp("gx-chromium") / "profile")
     page.send("Network.enable")
     yield page
     page.close()

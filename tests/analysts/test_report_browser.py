@@ -3,27 +3,14 @@ it is styled and has its branch pages, and it prints on A4 (a print-media screen
 the screen one)."""
 
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import duckdb
 import pytest
 from chromium import Page
 from conftest import MONTH
 
-INSTALL = Path(__file__).resolve().parents[2] / "scripts" / "install_chromium.sh"
 CHART_IDS = ["branch-ranking", "member-distribution", "department-trend", "department-deltas",
              "compliance-heatmap", "recruitment-pipeline", "appeals"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    if not shutil.which("chromium"):
-        installed = subprocess.run([str(INSTALL)], capture_output=True, text=True, timeout=900)
-        if not shutil.which("chromium"):
-            pytest.skip(f"chromium could not be installed: {(installed.stdout + installed.stderr)[-300:]}")
-    return shutil.which("chromium")
 
 
 @pytest.fixture(scope="module")
