@@ -556,3 +556,26 @@ def test_the_open_month_is_done_through_open_until_and_nothing_is_stamped_after_
             assert dt.datetime.fromisoformat(json.loads(line)["updated_at"]) < cutoff, (path.name, line)
     with pytest.raises(ValueError, match="open_until must be a day of 2026-02"):
         generate(tmp_path / "bad", members=20, months=1, end="2026-02", open_until=30)
+
+
+def test_scored_demo_has_a_plausible_grade_mix_every_month(tmp_path):
+    """Scored by the pipeline, the demo org looks like a real one: every month about a tenth of its
+    members are 先锋 (PIONEER) and only a few percent 后进 (LAGGING), the rest WARNING / QUALIFIED."""
+    import duckdb
+    from pioneer_cli import demo_data, pioneer
+
+    landing, home = tmp_path / "landing", tmp_path / "home"
+    demo_data(landing, members=300, months=3, seed=1, end="2026-11")
+    ran = pioneer("run", "--sources", str(landing), "--home", str(home), "--now", "2026-11-06T01:30:00+08:00")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "select month, count(*), count(*) filter (where grade = 'PIONEER'),"
+            " count(*) filter (where grade = 'LAGGING')"
+            " from marts.fct_member_index_monthly group by month order by month"
+        ).fetchall()
+    assert [month for month, *_ in rows] == ["2026-08", "2026-09", "2026-10"]
+    for month, scored, pioneers, lagging in rows:
+        assert scored >= 280, (month, scored)
+        assert 0.05 <= pioneers / scored <= 0.15, (month, pioneers, scored)
+        assert 0.01 <= lagging / scored <= 0.06, (month, lagging, scored)
