@@ -149,7 +149,7 @@ def generate(
 
 
 def write_pilot_rules(path: Path, org: Organisation, pilot: int) -> dict:
-    """A rules file for a pilot and its rollout (index-rules.md, "Rule versions, pilot scope"): the
+    """A rules file for a pilot and its rollout (docs/scoring.md, "Rule versions, pilot scope"): the
     shipped ``v1`` paying only the first ``pilot`` departments, then ``v2`` paying everyone from the
     middle month of the activity on; every other constant as shipped."""
     import csv

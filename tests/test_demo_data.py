@@ -481,7 +481,7 @@ def test_the_default_end_never_stamps_a_record_after_the_real_clock():
 
 
 def test_appeals(demo, roster):
-    """The office's appeals (sources.md "Appeals"): filed about a scored month from M+1 on, decided
+    """The office's appeals (docs/sources.md "Appeals"): filed about a scored month from M+1 on, decided
     a few days later; every change of state a row of its own, nothing stamped after the extract
     cutoff (day 5 of END), so the last months still hold open appeals."""
     out, counts = demo
