@@ -24,6 +24,10 @@ def landing(tmp_path_factory):
     return out
 
 
+ADMIN_ITEMS = 15  # admin items of the first night in the landing above (seed 5, 40 members)
+CHUNK = 6  # rows per chunk in the chunking tests: 15 items are three chunks, the last one short
+
+
 def settings(landing, home, now):
     return Settings(sources=landing, home=home, now=now)
 
@@ -138,18 +142,18 @@ def test_a_small_delivery_is_one_validation_under_the_run_name(landing, tmp_path
     spy = ChunkSpy(monkeypatch)
     results = validate_source(night, "admin", "t")
     assert all(r.passed for r in results)
-    assert [(run, rows) for _, run, rows, _, _ in spy.of("source_admin_item")] == [("t", 9)]
+    assert [(run, rows) for _, run, rows, _, _ in spy.of("source_admin_item")] == [("t", ADMIN_ITEMS)]
 
 
 def test_a_large_delivery_is_validated_in_chunks_and_passes_when_all_pass(landing, tmp_path, monkeypatch):
-    monkeypatch.setattr("expectations.sources.ROWS_PER_CHUNK", 4)
+    monkeypatch.setattr("expectations.sources.ROWS_PER_CHUNK", CHUNK)
     night = settings(landing, tmp_path, FIRST_NIGHT)
     ingest_source(night, "admin")
     spy = ChunkSpy(monkeypatch)
     results = validate_source(night, "admin", "t")
     assert all(r.passed for r in results), failures(results)
     chunks = spy.of("source_admin_item")
-    assert [(run, rows) for _, run, rows, _, _ in chunks] == [("t", 4), ("t_part2", 4), ("t_part3", 1)]
+    assert [(run, rows) for _, run, rows, _, _ in chunks] == [("t", 6), ("t_part2", 6), ("t_part3", 3)]
     # one merged result per suite, as for a small delivery
     assert [r.suite for r in results] == ["source_admin_item", "source_delivery", "source_quarantine"]
 
@@ -161,7 +165,7 @@ def test_a_bad_row_in_a_later_chunk_fails_the_gate_and_is_reported(landing, tmp_
         items.write(
             "AI000099,SG0000001,2026-10,bonus,2,typo in the year,党建办张敏,2062-10-28T13:00:00+08:00,approved\n"
         )
-    monkeypatch.setattr("expectations.sources.ROWS_PER_CHUNK", 4)
+    monkeypatch.setattr("expectations.sources.ROWS_PER_CHUNK", CHUNK)
     # ingest quarantines such a time (out_of_range): as if its bound had a defect, the gate is the guard
     monkeypatch.setattr("ingest.files.FUTURE_SLACK", dt.timedelta(days=365 * 100))
     night = settings(future, tmp_path / "home", FIRST_NIGHT)
@@ -181,11 +185,11 @@ def test_a_bad_row_in_a_later_chunk_fails_the_gate_and_is_reported(landing, tmp_
     assert [row["item_id"] for row in failure.offending_rows] == ["AI000099"]
 
 
-@pytest.mark.parametrize("row", [0, 8], ids=["copy-in-a-later-chunk", "copy-in-the-same-chunk"])
+@pytest.mark.parametrize("row", [0, 12], ids=["copy-in-a-later-chunk", "copy-in-the-same-chunk"])
 def test_an_event_id_twice_in_a_delivery_fails_across_chunks(landing, tmp_path, monkeypatch, row):
     import pyarrow.parquet as pq
 
-    monkeypatch.setattr("expectations.sources.ROWS_PER_CHUNK", 4)
+    monkeypatch.setattr("expectations.sources.ROWS_PER_CHUNK", CHUNK)
     night = settings(landing, tmp_path, FIRST_NIGHT)
     ingest_source(night, "admin")
     store = tmp_path / "events" / "admin" / "item"
@@ -196,7 +200,7 @@ def test_an_event_id_twice_in_a_delivery_fails_across_chunks(landing, tmp_path, 
     results = validate_source(night, "admin", "t")
 
     # GX sees a chunk at a time: only a copy in the same chunk fails a chunk; DuckDB sees both
-    same_chunk = row == 8
+    same_chunk = row == 12  # the copy is the 16th row: the third chunk holds rows 12 to 15
     assert [passed for *_, passed, _ in spy.of("source_admin_item")] == [True, True, not same_chunk]
     (items,) = [r for r in results if r.suite == "source_admin_item"]
     assert not items.passed
