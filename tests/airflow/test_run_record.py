@@ -102,13 +102,13 @@ SCENARIOS = {  # name → ({failing stage: what it raises}, the record's status,
 
 @pytest.fixture
 def stages(request, tmp_path, monkeypatch) -> Stages:
-    """The scenario's fake stages, patched where ``pioneer.run.nightly`` and the DAG tasks look them up."""
+    """The scenario's fake stages, patched in ``pioneer.run``: where ``nightly`` looks them up, and
+    where the DAG tasks import them from when they run."""
     fake = Stages(request.param, tmp_path / "home")
-    for module in (run, pioneer_tasks):
-        monkeypatch.setattr(module, "ingest_stage", fake.ingest)
-        monkeypatch.setattr(module, "transform_stage", fake.transform)
-        monkeypatch.setattr(module, "export_stage", fake.export)
-        monkeypatch.setattr(module, "alerts_stage", fake.alerts)
+    monkeypatch.setattr(run, "ingest_stage", fake.ingest)
+    monkeypatch.setattr(run, "transform_stage", fake.transform)
+    monkeypatch.setattr(run, "export_stage", fake.export)
+    monkeypatch.setattr(run, "alerts_stage", fake.alerts)
     for name in ("PIONEER_NOW", "PIONEER_SOURCES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PIONEER_HOME", str(fake.home))
