@@ -11,7 +11,11 @@ from pioneer import progress
 
 @pytest.fixture
 def restore():
+    """Each test starts without the stderr handler an earlier in-process `pioneer run` of this
+    worker left behind (its stderr long closed), and leaves the logger as it found it."""
     handlers = list(progress.log.handlers)
+    progress.log.handlers[:] = [h for h in handlers if not getattr(h, "pioneer_progress", False)]
+    progress._terminal = None
     yield
     progress._terminal = None
     progress.log.handlers[:] = handlers
