@@ -917,7 +917,9 @@ order by f.employee_no
 
 def footnote(con: duckdb.DuckDBPyConnection, month: str, rules: list[dict], generated: dt.datetime) -> str:
     """页脚说明: the rule version(s) in force for the month, its KPI gaps, the generation time."""
-    from exports.hr import kpi_coverage, kpi_coverage_rows
+    from exports.hr import kpi_coverage, kpi_coverage_rows, min_kpi_coverage
+    from exports.hr import rules_in_force as version_in_force
+    from pioneer.config import Settings
 
     versions = _table(
         [
@@ -946,7 +948,7 @@ def footnote(con: duckdb.DuckDBPyConnection, month: str, rules: list[dict], gene
     gaps = frame(con, KPI_GAPS_SQL, month)
     scope = kpi_coverage_rows(con, month)
     coverage = kpi_coverage(scope["kpi_missing"])
-    required = float(rules[-1]["min_kpi_coverage"])
+    required = min_kpi_coverage(Settings(), version_in_force(con, month))  # the export gate's figure
     gaps_table = (
         _table(
             ["工号 employee no", "姓名 name", "支部 branch", "绩效挂钩 in HR scope"],
