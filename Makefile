@@ -36,9 +36,10 @@ test: install  ## the whole test suite (installs Debian's chromium for the repor
 docs: install  ## dbt docs (models, columns, lineage) and GX Data Docs, served on 127.0.0.1 (a free port; DOCS_PORT=N to fix it)
 	$(VENV)/bin/pioneer docs --home $(HOME_DIR) --serve --port $${DOCS_PORT:-0}
 
-lint: install
+lint: install  ## ruff, and the layers of the import graph (import-linter, pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 airflow: install  ## Airflow 3 locally (standalone, SQLite) running dags/ on the demo landing zone; Ctrl-C stops it
 	scripts/airflow_local.sh

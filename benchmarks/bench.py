@@ -350,7 +350,7 @@ def run(cmd: list[str]) -> None:
 
 def child_main(step: str, home: str, *rest: str) -> None:
     """One measured step (runs in its own process); writes what it counted to $BENCH_REPORT."""
-    from pioneer.config import Settings
+    from core.config import Settings
 
     report: dict = {}
     if step == "ingest":

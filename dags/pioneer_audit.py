@@ -16,7 +16,7 @@ from pioneer_tasks import DEFAULT_ARGS, DUCKDB_POOL
 @task(pool=DUCKDB_POOL, retries=1, execution_timeout=timedelta(hours=4))
 def audit() -> dict:
     """Re-derive every published HR file as of the run that published it; fail on any mismatch."""
-    from pioneer.config import Settings
+    from core.config import Settings
     from pioneer.replay import audit as audit_home
 
     report = audit_home(Settings().home)

@@ -1,6 +1,6 @@
 """The tasks of the Pioneer DAGs: thin wrappers over the stage functions of ``pioneer.run``.
 
-Configuration comes from the ``PIONEER_*`` environment (``pioneer.config.Settings``) plus the
+Configuration comes from the ``PIONEER_*`` environment (``core.config.Settings``) plus the
 Airflow connections below when they are defined; the pipeline clock is the DAG run's logical
 date (the run's trigger time when it has none, e.g. asset-triggered runs).
 
@@ -69,7 +69,7 @@ def run_settings():
     """The Settings of the running task: environment + connections, clock = the run's logical date
     (one clock for every task of a DAG run). The pipeline's modules are imported in the task, not
     at parse time: the DAG processor loads these files often and needs only the DAG's shape."""
-    from pioneer.config import Settings
+    from core.config import Settings
 
     context = get_current_context()
     now = context.get("logical_date") or context["dag_run"].run_after

@@ -18,7 +18,6 @@ import shutil
 from pathlib import Path
 
 VENDOR = Path(__file__).parent / "vendor"
-SITE = Path("gx", "uncommitted", "data_docs", "local_site")  # GX's default local site, under the home
 LOCAL = {  # CDN URL in GX's pages -> the copy, from the site's root (vendor/: expectations/vendor)
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": (
         "static/vendor/bootstrap-table-1.19.1/dist/bootstrap-table.min.css"
@@ -115,10 +114,6 @@ def configure(context) -> None:
         site["show_how_to_buttons"] = False
         context.variables.data_docs_sites = sites
         context.variables.save()
-
-
-def site_dir(home: Path) -> Path:
-    return home / SITE
 
 
 def install_assets(site: Path) -> None:

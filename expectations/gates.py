@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from expectations.data_docs import configure, localise, site_dir
+from core.layout import Home
+from expectations.data_docs import configure, localise
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 MAX_OFFENDING_ROWS = 20
@@ -95,7 +96,7 @@ def gx_lock(home: Path) -> Iterator[None]:
     """One validation at a time per home: parallel tasks (Airflow ingests sources concurrently)
     share the GX file context under ``HOME/gx``, whose config and stores are plain files."""
     home.mkdir(parents=True, exist_ok=True)
-    with (home / ".gx.lock").open("w") as lock:
+    with (Home(home).gx_lock).open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -121,8 +122,8 @@ def rebuild_data_docs(home: Path) -> Path:
         context = gx.get_context(mode="file", project_root_dir=str(home))
         configure(context)
         context.build_data_docs()
-        localise(site_dir(home))
-    return site_dir(home) / "index.html"
+        localise(Home(home).gx_site)
+    return Home(home).gx_site / "index.html"
 
 
 def _validate(
@@ -182,7 +183,7 @@ def _validate(
                 )
             )
     sites = context.get_docs_sites_urls()
-    localise(site_dir(home), since=started)
+    localise(Home(home).gx_site, since=started)
     return GateResult(
         suite=suite_name,
         passed=not failures,

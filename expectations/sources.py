@@ -29,9 +29,10 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from core.config import Settings
+from core.layout import SOURCE_GATE_SCRATCH, Home
 from expectations.gates import MAX_OFFENDING_ROWS, Failure, GateResult, load_suite, validate_frame
 from ingest.schema import APPEAL_POINTS_MAX, ENTITIES, ENUMS, FUTURE_SLACK, TIME_MIN, sql_text
-from pioneer.config import Settings
 
 RECENT_FILES = 10  # files of the same feed that make its "usual" volume
 # Events validated at once (one DataFrame, one GX validation). Measured on the benchmark's first
@@ -61,7 +62,7 @@ def delivery_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now: 
             select regexp_replace(file_name, '[0-9]+', '#', 'g') as feed, file_name, rows, recorded_at,
                    row_number() over (partition by regexp_replace(file_name, '[0-9]+', '#', 'g')
                                       order by recorded_at desc, file_name desc) as recency
-            from read_parquet({sql_text(f"{home}/events/_files/*.parquet")}, union_by_name=true) where source = ?
+            from read_parquet({sql_text(f"{Home(home).files_ledger}/*.parquet")}, union_by_name=true) where source = ?
         ),
         current_files as (select * from files where recorded_at = ?),
         recent as (
@@ -90,12 +91,12 @@ def quarantine_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now
         f"""
         with delivered as (
             select entity, sum(rows)::bigint as rows
-            from read_parquet({sql_text(f"{home}/events/_files/*.parquet")}, union_by_name=true)
+            from read_parquet({sql_text(f"{Home(home).files_ledger}/*.parquet")}, union_by_name=true)
             where source = ? and recorded_at = ? group by entity
         ),
         quarantined as (
             select entity, count(*) as quarantined
-            from read_parquet({sql_text(f"{home}/quarantine/{source}/*.parquet")}) where recorded_at = ? group by entity
+            from read_parquet({sql_text(f"{Home(home).quarantine}/{source}/*.parquet")}) where recorded_at = ? group by entity
         )
         select ? as source, d.entity, d.rows, coalesce(q.quarantined, 0) as quarantined,
                coalesce(q.quarantined, 0) / greatest(d.rows, 1) as quarantine_rate
@@ -109,7 +110,7 @@ def quarantine_frame(con: duckdb.DuckDBPyConnection, home: str, source: str, now
 def _events_sql(home: Path, source: str, entity: str) -> str:
     """The events one run (``recorded_at = ?``) added to an entity; typed columns only."""
     return (
-        f"select * exclude (raw) from read_parquet({sql_text(f'{home}/events/{source}/{entity}/*.parquet')}, "
+        f"select * exclude (raw) from read_parquet({sql_text(str(Home(home).event_glob(source, entity)))}, "
         "union_by_name=true) where recorded_at = ?"
     )
 
@@ -233,7 +234,7 @@ def validate_source(settings: Settings, source: str, run_name: str) -> list[Gate
     now = settings.clock().replace(tzinfo=None)
     results = []
     with (
-        tempfile.TemporaryDirectory(dir=home, prefix=".source-gate-") as spill,
+        tempfile.TemporaryDirectory(dir=home, prefix=SOURCE_GATE_SCRATCH) as spill,
         duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": spill}) as con,
     ):
         for src, entity in ENTITIES:
@@ -331,7 +332,7 @@ def failed_deliveries(settings: Settings, source: str, gates: list[GateResult]) 
                 entities = {None}
             for entity in entities:
                 rules.setdefault(entity, []).append(_rule(gate.suite, failure))
-    files_glob = sql_text(f"{home}/events/_files/*.parquet")
+    files_glob = sql_text(f"{Home(home).files_ledger}/*.parquet")
     with duckdb.connect() as con:
         files = con.execute(
             f"""
@@ -341,7 +342,7 @@ def failed_deliveries(settings: Settings, source: str, gates: list[GateResult]) 
             ),
             quarantined as (
                 select entity, source_file as file_name, count(*) as quarantined
-                from read_parquet({sql_text(f"{home}/quarantine/{source}/*.parquet")})
+                from read_parquet({sql_text(f"{Home(home).quarantine}/{source}/*.parquet")})
                 where recorded_at = ? group by all
             )
             select d.entity, d.batch_id, d.file_name, d.rows, coalesce(q.quarantined, 0)
@@ -353,7 +354,7 @@ def failed_deliveries(settings: Settings, source: str, gates: list[GateResult]) 
         events_of = {}  # entity → the batches of this run holding its events (roster snapshots too)
         for src, entity in ENTITIES:
             if src == source:
-                glob = sql_text(f"{home}/events/{source}/{entity}/*.parquet")
+                glob = sql_text(str(Home(home).event_glob(source, entity)))
                 events_of[entity] = {
                     b
                     for (b,) in con.execute(

@@ -26,6 +26,9 @@ from pathlib import Path
 
 import duckdb
 
+from core.config import Settings
+from core.http_retry import RetryPolicy
+from core.layout import Home
 from exports.delivery import DeliveryError, client, delivered_keys, post_idempotent, record_delivery
 from exports.hr import (
     add_months,
@@ -36,20 +39,14 @@ from exports.hr import (
     min_kpi_coverage,
     rules_in_force,
 )
-from pioneer.config import Settings
-from pioneer.http_retry import RetryPolicy
 
 CADENCE_CODES = {"at_risk": "cadence.at_risk", "missed": "cadence.missed"}
 COMPLETENESS_CODE = "completeness.kpi_below_coverage"
 MESSAGE_EMPLOYEE_NOS = 20  # listed in a message; the item's missing_employee_nos has every one
 
 
-def alerts_dir(home: Path) -> Path:
-    return home / "exports" / "alerts"
-
-
 def ledger_path(home: Path) -> Path:
-    return alerts_dir(home) / "deliveries.jsonl"
+    return Home(home).alert_deliveries
 
 
 def period_label(period: str) -> str:
@@ -173,7 +170,7 @@ def build_alerts(settings: Settings, warehouse: Path) -> dict:
 
 def write_alerts(settings: Settings, alerts: dict) -> Path:
     """Write the day's file atomically (a reader sees the old file or the new, never half)."""
-    folder = alerts_dir(settings.home)
+    folder = settings.layout.alerts
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{alerts['date']}.json"
     temporary = path.with_name(f".{path.name}.tmp")

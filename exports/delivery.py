@@ -4,11 +4,11 @@ endpoint. Both go through :func:`post_idempotent`, one sender with one set of ru
 
 Every POST carries ``Idempotency-Key`` (HR: ``<period>-v<N>-<sha256>``; alerts:
 ``alerts-<date>-<sha256>``) so that a retried or repeated POST cannot be booked twice.
-429/5xx/transport errors are retried (``pioneer.http_retry``); a 4xx is not. Successful
+429/5xx/transport errors are retried (``core.http_retry``); a 4xx is not. Successful
 deliveries are appended to a ledger (HR: ``HOME/exports/deliveries.jsonl``; alerts:
 ``HOME/exports/alerts/deliveries.jsonl``); what is not in it yet (endpoint down, run killed) is
 delivered by the next run. What an endpoint answered reaches an error or a log line only as
-``pioneer.http_retry.remote_excerpt``: the status and a bounded excerpt scrubbed of the token,
+``core.http_retry.remote_excerpt``: the status and a bounded excerpt scrubbed of the token,
 so an endpoint echoing the request leaks nothing.
 """
 
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import httpx
 
-from exports.hr import hr_dir
-from pioneer.config import Settings
-from pioneer.http_retry import Retryable, RetryPolicy, call_with_retries, remote_excerpt
+from core.config import Settings
+from core.http_retry import Retryable, RetryPolicy, call_with_retries, remote_excerpt
+from core.layout import Home
 
 TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=60.0, pool=5.0)
 
@@ -42,7 +42,7 @@ class Delivery:
 
 
 def ledger_path(home: Path) -> Path:
-    return home / "exports" / "deliveries.jsonl"
+    return Home(home).hr_deliveries
 
 
 def delivered_keys(ledger: Path) -> set[str]:
@@ -74,7 +74,7 @@ def post_idempotent(
     **request,
 ) -> httpx.Response:
     """POST ``request`` (httpx's ``files``, ``content``, ``headers``…) to ``url`` under the
-    idempotency key ``key``, retried as ``pioneer.http_retry`` says; a refusal or the last
+    idempotency key ``key``, retried as ``core.http_retry`` says; a refusal or the last
     failed attempt raises :class:`DeliveryError` naming ``what`` and the scrubbed answer."""
     headers = {"Idempotency-Key": key} | request.pop("headers", {})
 
@@ -99,7 +99,7 @@ def deliver_pending(settings: Settings, policy: RetryPolicy | None = None) -> li
     ledger = ledger_path(settings.home)
     done = delivered_keys(ledger)
     manifests = sorted(
-        ((json.loads(p.read_text()), p) for p in hr_dir(settings.home).glob("*/*.manifest.json")),
+        ((json.loads(p.read_text()), p) for p in settings.layout.hr.glob("*/*.manifest.json")),
         key=lambda item: (item[0]["period"], item[0]["version"]),
     )
     secrets = [settings.hr_endpoint_token]  # an echoing endpoint must not put it into a message

@@ -35,10 +35,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.config import Settings
+from core.home import crash_point, share
+from core.layout import Home
 from expectations.gates import GateResult, validate_frame
 from expectations.marts import grade_coefficients, spec_grades
-from pioneer.config import Settings
-from pioneer.home import crash_point, share
 
 COLUMNS = [
     "employee_no",
@@ -83,18 +84,10 @@ class PublishSummary:
         return [m for m in self.months if m.action == "on notice"]
 
 
-def hr_dir(home: Path) -> Path:
-    return home / "exports" / "hr"
-
-
-def notice_dir(home: Path) -> Path:
-    return home / "exports" / "notice"
-
-
 def published_csvs(home: Path) -> list[Path]:
     """Every CSV in the folders HR and the branches read: the HR versions and the notices."""
-    return sorted(hr_dir(home).glob("*/pioneer_index_*_v*.csv")) + sorted(
-        notice_dir(home).glob("*/pioneer_notice_*.csv")
+    return sorted(Home(home).hr.glob("*/pioneer_index_*_v*.csv")) + sorted(
+        Home(home).notice.glob("*/pioneer_notice_*.csv")
     )
 
 
@@ -114,10 +107,6 @@ def export_date(period: str, export_day: int) -> dt.date:
     return month_start(add_months(period, 1)).replace(day=export_day)
 
 
-def staging_dir(home: Path) -> Path:
-    return home / "exports" / "_staging"
-
-
 def recover_publications(home: Path) -> list[str]:
     """Finish or roll back each publication a killed run left half done: a published CSV without
     its manifest gets the manifest staged with it when that manifest's sha256 is the CSV's (the
@@ -129,7 +118,7 @@ def recover_publications(home: Path) -> list[str]:
         manifest = csv_path.with_name(f"{name}.manifest.json")
         if manifest.exists():
             continue
-        staged = staging_dir(home) / name / manifest.name
+        staged = Home(home).export_staging / name / manifest.name
         sha = hashlib.sha256(csv_path.read_bytes()).hexdigest()
         if staged.exists() and json.loads(staged.read_text()).get("sha256") == sha:
             os.replace(staged, manifest)
@@ -142,7 +131,7 @@ def recover_publications(home: Path) -> list[str]:
 
 
 def latest_manifest(home: Path, period: str) -> dict | None:
-    manifests = [json.loads(p.read_text()) for p in (hr_dir(home) / period).glob("*.manifest.json")]
+    manifests = [json.loads(p.read_text()) for p in (Home(home).hr / period).glob("*.manifest.json")]
     return max(manifests, key=lambda m: m["version"]) if manifests else None
 
 
@@ -336,17 +325,17 @@ def _publish_month(
     version = previous["version"] + 1 if previous else 1
     changed: list[str] = []
     if previous:
-        previous_csv = hr_dir(home) / period / f"pioneer_index_{period}_v{previous['version']}.csv"
+        previous_csv = Home(home).hr / period / f"pioneer_index_{period}_v{previous['version']}.csv"
         changed = changed_employees(read_export(previous_csv), rows)
         if not changed:
             return MonthOutcome(period, "unchanged", previous["version"]), None, []
     hr_payload = render_csv(rows, version)
     if notice_until:
-        name, folder = f"pioneer_notice_{period}", notice_dir(home) / period
+        name, folder = f"pioneer_notice_{period}", Home(home).notice / period
         payload = render_notice(notice_rows(con, period), notice_until)
     else:
-        name, folder, payload = f"pioneer_index_{period}_v{version}", hr_dir(home) / period, hr_payload
-    staging = staging_dir(home) / name
+        name, folder, payload = f"pioneer_index_{period}_v{version}", Home(home).hr / period, hr_payload
+    staging = Home(home).export_staging / name
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     (staging / f"{name}.csv").write_bytes(payload)
@@ -362,7 +351,7 @@ def _publish_month(
     docs = results[-1].docs_index
     verdicts = [r.verdict(f"export:{name}") for r in results]
     if not all(r.passed for r in results):
-        report = home / "exports" / "failures" / f"{name}_{run_name}.json"
+        report = Home(home).export_failures / f"{name}_{run_name}.json"
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(
             json.dumps(
@@ -401,7 +390,7 @@ def _publish_month(
     }
     (staging / f"{name}.manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     folder.mkdir(parents=True, exist_ok=True)
-    for shared in (home / "exports", folder.parent, folder):  # HR's pickup reads these, nothing else
+    for shared in (Home(home).exports, folder.parent, folder):  # HR's pickup reads these, nothing else
         share(shared, settings.export_group, 0o750)
     for suffix in (".csv", ".manifest.json"):  # the manifest last: a version exists once it does
         destination = folder / f"{name}{suffix}"
@@ -443,7 +432,7 @@ def publish_due_exports(settings: Settings, warehouse: Path) -> PublishSummary:
                 continue  # the restatement window is over: M stays as published
             notice_until = export_date(period, day) + dt.timedelta(days=int(rules["notice_days"]))
             if not published and today < notice_until:  # on notice (公示) until HR's v1 is due
-                if (notice_dir(settings.home) / period / f"pioneer_notice_{period}.manifest.json").exists():
+                if (settings.layout.notice / period / f"pioneer_notice_{period}.manifest.json").exists():
                     continue
                 outcome, docs, verdicts = _publish_month(settings, con, period, rules, run_name, notice_until)
             else:

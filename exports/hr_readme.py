@@ -10,10 +10,9 @@ from pathlib import Path
 
 import duckdb
 
+from core.config import Settings
+from core.home import share
 from expectations.marts import GRADES, grade_coefficients
-from exports.hr import hr_dir
-from pioneer.config import Settings
-from pioneer.home import share
 
 TEMPLATE = """# 先锋指数 绩效挂钩文件说明（HR）
 
@@ -84,10 +83,10 @@ def render(con: duckdb.DuckDBPyConnection) -> str:
 def write_readme(settings: Settings, con: duckdb.DuckDBPyConnection) -> Path | None:
     """Write ``README_HR.md`` beside the exports when there are exports and it is missing or
     different (readable by the export group like the exports); returns its path when written."""
-    folder = hr_dir(settings.home)
+    folder = settings.layout.hr
     if not folder.is_dir():
         return None
-    path, text = folder / "README_HR.md", render(con)
+    path, text = settings.layout.hr_readme, render(con)
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return None
     temporary = path.with_name(f".{path.name}.tmp")

@@ -47,8 +47,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from core.config import SHANGHAI
+from core.layout import Home
 from ingest.schema import HOLDS, sql_text
-from pioneer.config import SHANGHAI
 
 GATE = "source gate"
 LIVE_PAGES = ("api:", "sql:")
@@ -58,10 +59,6 @@ class NotHeld(ValueError):
     """``accept`` of a batch that is not held (unknown, already accepted or replaced): exit 2."""
 
 
-def holds_dir(home: Path) -> Path:
-    return Path(home) / "events" / "_holds"
-
-
 def _local(now: dt.datetime) -> dt.datetime:
     """``now`` as naive Asia/Shanghai local time (the store's time convention)."""
     return now.astimezone(SHANGHAI).replace(tzinfo=None) if now.tzinfo else now
@@ -69,7 +66,7 @@ def _local(now: dt.datetime) -> dt.datetime:
 
 def latest_sql(home: Path) -> str:
     """The latest row of every batch in the ledger (its state); the home must hold the ledger."""
-    glob = sql_text(f"{home}/events/_holds/*.parquet")
+    glob = sql_text(f"{Home(home).holds}/*.parquet")
     return (
         f"select * from read_parquet({glob}, union_by_name=true) where batch_id is not null "
         "qualify row_number() over (partition by batch_id order by recorded_at desc, state = 'held') = 1"
@@ -85,7 +82,7 @@ def unused_batches_sql(home: Path) -> str:
 def ensure_ledger(home: Path) -> None:
     """Give the ledger its ``_empty.parquet`` (as ``EventStore`` does) when it has none, so that the
     dbt sources' glob matches in a home made before the ledger existed."""
-    empty = holds_dir(home) / "_empty.parquet"
+    empty = Home(home).holds / "_empty.parquet"
     if not empty.exists():
         empty.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix="._empty.parquet.", suffix=".tmp", dir=empty.parent)
@@ -97,7 +94,7 @@ def ensure_ledger(home: Path) -> None:
 
 
 def _has_ledger(home: Path) -> bool:
-    return any(holds_dir(home).glob("*.parquet"))
+    return any(Home(home).holds.glob("*.parquet"))
 
 
 def states(home: Path) -> dict[str, dict]:
@@ -142,7 +139,7 @@ def _record(home: Path, rows: list[dict], state: str, now: dt.datetime) -> None:
     """Append one decision (``rows``: batch_id, source, entity, files, reason, by) as a new file."""
     if not rows:
         return
-    folder = holds_dir(home)
+    folder = Home(home).holds
     folder.mkdir(parents=True, exist_ok=True)
     recorded_at = _local(now)
     table = pa.table(
@@ -222,7 +219,7 @@ def replace_corrected(home: Path, source: str, now: dt.datetime) -> list[dict]:
     with duckdb.connect() as con:
         delivered = con.execute(
             f"select entity, file_name, batch_id, recorded_at "
-            f"from read_parquet({sql_text(f'{home}/events/_files/*.parquet')}, union_by_name=true) "
+            f"from read_parquet({sql_text(f'{Home(home).files_ledger}/*.parquet')}, union_by_name=true) "
             "where source = ?",
             [source],
         ).fetchall()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from core.config import Settings
 from ingest import admin, appeals, learning, meeting, performance, roster
 from ingest.files import ingest_feed, merge
 from ingest.live.load import ingest_meeting_api, ingest_performance_db
 from ingest.schema import SOURCES
 from ingest.store import EventStore
-from pioneer.config import Settings
 
 
 class SourceSummary(BaseModel):

@@ -24,6 +24,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from core.config import SHANGHAI
+from core.layout import Home
 from ingest.schema import (
     ENTITIES,
     FILES_LEDGER,
@@ -35,7 +37,6 @@ from ingest.schema import (
     sql_text,
     typed_columns,
 )
-from pioneer.config import SHANGHAI
 
 Relation = pa.Table | duckdb.DuckDBPyRelation
 
@@ -64,8 +65,8 @@ class EventStore:
 
     def __init__(self, home: Path):
         self.home = Path(home)
-        self.events_dir = self.home / "events"
-        self.quarantine_dir = self.home / "quarantine"
+        self.events_dir = Home(self.home).events
+        self.quarantine_dir = Home(self.home).quarantine
         self.db = duckdb.connect()
         self.db.execute("SET TimeZone = 'Asia/Shanghai'")
         self.db.create_function("strict_json_object", strict_json_object, ["VARCHAR"], "BOOLEAN")
@@ -85,12 +86,12 @@ class EventStore:
         empties |= {self.quarantine_dir / s: QUARANTINE for s in SOURCES}
         empties[self.events_dir / "_files"] = FILES_LEDGER
         empties[self.events_dir / "_watermarks"] = WATERMARKS
-        empties[self.events_dir / "_holds"] = HOLDS  # held deliveries (ingest/holds.py)
+        empties[Home(self.home).holds] = HOLDS  # held deliveries (ingest/holds.py)
         for directory, schema in empties.items():
             directory.mkdir(parents=True, exist_ok=True)
             if not (directory / "_empty.parquet").exists():
                 self._write_atomic(schema.empty_table(), directory / "_empty.parquet", exclusive=True)
-        (self.events_dir / "_batches").mkdir(exist_ok=True)
+        Home(self.home).batches.mkdir(exist_ok=True)
 
     @staticmethod
     def _write_atomic(table: pa.Table, path: Path, exclusive: bool = False) -> None:
@@ -114,9 +115,7 @@ class EventStore:
         while True:
             batch_id = f"{stamp}-{source}-{n:03d}"
             try:
-                fd = os.open(
-                    self.events_dir / "_batches" / f"{batch_id}.started", os.O_CREAT | os.O_EXCL, 0o600
-                )
+                fd = os.open(Home(self.home).batches / f"{batch_id}.started", os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
                 n += 1
                 continue
@@ -125,7 +124,7 @@ class EventStore:
 
     def finish_batch(self, batch_id: str, summary: dict) -> None:
         """Write the batch summary, last of a batch's files."""
-        path = self.events_dir / "_batches" / f"{batch_id}.json"
+        path = Home(self.home).batches / f"{batch_id}.json"
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(json.dumps({"batch_id": batch_id, **summary}, ensure_ascii=False, default=str))
         os.rename(tmp, path)

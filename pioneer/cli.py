@@ -16,8 +16,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from pioneer.config import Settings
-from pioneer.home import PRIVATE_UMASK
+from core.config import Settings
+from core.home import PRIVATE_UMASK
 
 app = typer.Typer(
     help="Pioneer Index (先锋指数) pipeline: ingest → dbt → validate → publish.",
@@ -132,8 +132,8 @@ def run(
     settings = settings_from(sources=sources, home=home, now=now)
     if not settings.sources.is_dir():
         fail(EXIT_USAGE, f"--sources {settings.sources} is not a directory")
-    from pioneer.home import HomeInUse
-    from pioneer.rules import RulesFileError, load_rules
+    from core.home import HomeInUse
+    from core.rules import RulesFileError, load_rules
     from pioneer.run import GateFailed, nightly
     from pioneer.runs import ClockWoundBack, last_run
 
@@ -382,9 +382,9 @@ def accept(
     ] = None,
 ) -> None:
     """Accept a held delivery (its source gate failed): its events count from the next run on."""
+    from core.home import HomeInUse
     from ingest.holds import NotHeld
     from ingest.holds import accept as accept_batches
-    from pioneer.home import HomeInUse
     from pioneer.run import writer
     from pioneer.runs import ClockWoundBack
 
@@ -422,8 +422,8 @@ def doctor(
     ] = False,
 ) -> None:
     """Check a home's invariants (events, batches, published files, staging); exit 3 on a problem left."""
+    from core.home import HomeInUse, home_lock
     from pioneer.doctor import examine
-    from pioneer.home import HomeInUse, home_lock
 
     settings = settings_from(home=home)
     if not settings.home.is_dir():
@@ -499,9 +499,9 @@ def rules_compare(
     """Score months under a candidate rules file (a scratch build; the home is only read) and
     compare with the published marts: grade migration, index by department, coefficient changes,
     PIONEER count per month (CSV files and compare.html in --out)."""
+    from core.rules import RulesFileError
     from pioneer.compare import compare_rules
     from pioneer.replay import ReplayRefused
-    from pioneer.rules import RulesFileError
     from pioneer.transform import TransformError
 
     out = out or Path(f"rules-compare-{rules.stem}")

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.layout import Home
 from pioneer.report import EMBED, GRADES, javascript_bundle
 
 GRADE_ORDER = ["PIONEER", "QUALIFIED", "WARNING", "LAGGING", "NOT_SCORED"]
@@ -220,9 +221,9 @@ def compare_rules(home: Path, rules: Path, first: str, last: str, out: Path) -> 
     """Score ``home``'s months ``first`` .. ``last`` under the candidate ``rules`` file in a
     scratch build under ``out`` and compare them with the published warehouse (module docstring).
     Raises :class:`pioneer.replay.ReplayRefused` (exit 2) for what cannot be compared and
-    :class:`pioneer.rules.RulesFileError` (exit 2) for a bad rules file."""
+    :class:`core.rules.RulesFileError` (exit 2) for a bad rules file."""
+    from core.rules import load_rules
     from pioneer.replay import ReplayRefused, _check_out, rebuild, run_records
-    from pioneer.rules import load_rules
 
     load_rules(rules)
     home, out = Path(home).resolve(), Path(out).resolve()
@@ -231,9 +232,9 @@ def compare_rules(home: Path, rules: Path, first: str, last: str, out: Path) -> 
             raise ReplayRefused(f"{label} must be YYYY-MM, got {month!r}")
     if first > last:
         raise ReplayRefused(f"--from {first} is after --to {last}")
-    published = [r for r in run_records(home)] if (home / "runs").is_dir() else []
+    published = [r for r in run_records(home)] if (Home(home).runs).is_dir() else []
     published = [r for r in published if r.published]
-    current = home / "warehouse.duckdb"
+    current = Home(home).warehouse
     if not published or not current.exists():
         raise ReplayRefused(f"no published warehouse on {home}: run the nightly job first")
     with duckdb.connect(str(current), read_only=True) as con:

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from pioneer.config import SHANGHAI
+from core.config import SHANGHAI
 
 CLIENT_MEMBERS = 511  # the client's organisation; every other count scales with members / 511
 PARTY = ("probationary", "full")  # 预备党员, 正式党员: the statuses that make an active day
@@ -154,7 +154,7 @@ def write_pilot_rules(path: Path, org: Organisation, pilot: int) -> dict:
     middle month of the activity on; every other constant as shipped."""
     import csv
 
-    from pioneer.rules import SHIPPED_RULES
+    from core.rules import SHIPPED_RULES
 
     departments = sorted({branch.department_id for branch in org.branches})
     with SHIPPED_RULES.open(encoding="utf-8", newline="") as f:

@@ -15,23 +15,18 @@ import sys
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from expectations.data_docs import site_dir
+from core.config import Settings
 from expectations.gates import rebuild_data_docs
-from pioneer.config import Settings
 from pioneer.sql import published_warehouse
 from pioneer.transform import PROJECT_DIR, dbt_env, project_dir
 
 
-def docs_dir(settings: Settings) -> Path:
-    return settings.home / "docs"
-
-
 def gx_data_docs(settings: Settings) -> Path:
-    return site_dir(settings.home) / "index.html"
+    return settings.layout.gx_site / "index.html"
 
 
 def dbt_docs(settings: Settings, *args: str, **run_kwargs) -> subprocess.CompletedProcess:
-    work = docs_dir(settings)
+    work = settings.layout.docs
     cmd = [
         str(Path(sys.executable).parent / "dbt"), "docs", *args,
         "--project-dir", str(project_dir(settings)),
@@ -45,14 +40,14 @@ def dbt_docs(settings: Settings, *args: str, **run_kwargs) -> subprocess.Complet
 def generate(settings: Settings) -> Path:
     """Build the catalogue; return its single-file site (``static_index.html``). The GX Data Docs
     are rebuilt too (offline assets, also for a home whose docs predate them)."""
-    work = docs_dir(settings)
+    work = settings.layout.docs
     work.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(published_warehouse(settings.home), work / "warehouse.duckdb")
     proc = dbt_docs(settings, "generate", "--static", capture_output=True, text=True)
     (work / "generate.log").write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         raise RuntimeError(f"dbt docs generate failed; log: {work / 'generate.log'}")
-    if site_dir(settings.home).is_dir():
+    if settings.layout.gx_site.is_dir():
         rebuild_data_docs(settings.home)
     return work / "target" / "static_index.html"
 
@@ -60,7 +55,7 @@ def generate(settings: Settings) -> Path:
 def server(settings: Settings, port: int = 0) -> ThreadingHTTPServer:
     """An HTTP server on the loopback interface (port 0: a free one) for both sites: ``/`` the dbt
     catalogue (``HOME/docs/target``), ``/gx/`` the GX Data Docs. Nothing else of the home is served."""
-    roots = {"/gx/": site_dir(settings.home), "/": docs_dir(settings) / "target"}
+    roots = {"/gx/": settings.layout.gx_site, "/": settings.layout.docs / "target"}
 
     class Sites(SimpleHTTPRequestHandler):
         def translate_path(self, path: str) -> str:

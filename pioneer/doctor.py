@@ -19,7 +19,7 @@ Invariants:
   manifest whose sha256 differs from its CSV, or without its CSV, cannot be mended here.
 - **nothing left in staging**: gate scratch folders, a candidate warehouse, export staging.
 - **nothing is readable beyond its readers**: no file or folder is wider than the home's modes
-  (``pioneer.home``: private, except the exports and warehouse shared with a configured group);
+  (``core.home``: private, except the exports and warehouse shared with a configured group);
   repair narrows the mode.
 """
 
@@ -33,8 +33,9 @@ from pathlib import Path
 
 import duckdb
 
+from core import home as home_layout
+from core.layout import Home
 from ingest.schema import ENTITIES, duckdb_type, entity_schema, sql_text, typed_columns
-from pioneer import home as home_layout
 
 
 @dataclass
@@ -56,7 +57,7 @@ class Report:
 def _event_files(home: Path, source: str, entity: str) -> list[Path]:
     """An entity's event files in the order they were stored (batch ids start with the clock)."""
     return sorted(
-        p for p in (home / "events" / source / entity).glob("*.parquet") if p.name != "_empty.parquet"
+        p for p in (Home(home).entity(source, entity)).glob("*.parquet") if p.name != "_empty.parquet"
     )
 
 
@@ -77,7 +78,7 @@ def duplicate_events(home: Path, repair: bool) -> list[Finding]:
                 twice += rows - new
                 if repair:
                     tmp = path.with_name(f".{path.name}.tmp")
-                    kept = home / "events" / "_duplicates" / source / entity
+                    kept = Home(home).duplicates(source, entity)
                     con.execute(
                         f"""copy (select * from {events} anti join seen using (event_id)
                                   qualify row_number() over (partition by event_id
@@ -157,7 +158,7 @@ def _retype(
                  THEN '{c} ' || CAST("{c}" AS VARCHAR) || ' is no {t} (moved by pioneer doctor) ' ELSE '' END"""
         for c, t in drifted.items()
     )
-    quarantine = home / "quarantine" / source / f"{path.stem}-doctor.parquet"
+    quarantine = Home(home).quarantine / source / f"{path.stem}-doctor.parquet"
     rows = (
         f"select batch_id, recorded_at, source, entity, source_file, source_position, "
         f"CASE {reason} END AS reason, trim({detail}) AS detail, raw from {events} where {broken}"
@@ -169,7 +170,7 @@ def _retype(
         f"copy (select {typed_columns(schema)} from {events} as b where not ({broken})) "
         f"to {sql_text(tmp_e)} (format parquet, compression zstd)"
     )
-    kept = home / "events" / "_nonconforming" / source / entity
+    kept = Home(home).nonconforming(source, entity)
     kept.mkdir(parents=True, exist_ok=True)
     os.replace(tmp_q, quarantine)
     os.replace(path, kept / path.name)
@@ -188,10 +189,10 @@ def orphans(home: Path, repair: bool) -> list[Finding]:
 
 
 def publications(home: Path, repair: bool) -> list[Finding]:
-    from exports.hr import hr_dir, notice_dir, recover_publications
+    from exports.hr import recover_publications
 
     findings = []
-    folders = (hr_dir(home), notice_dir(home))
+    folders = (Home(home).hr, Home(home).notice)
     for manifest in sorted(m for folder in folders for m in folder.glob("*/*.manifest.json")):
         csv = manifest.with_name(manifest.name.replace(".manifest.json", ".csv"))
         if not csv.exists():

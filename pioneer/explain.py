@@ -9,9 +9,9 @@ from pathlib import Path
 
 import duckdb
 
+from core.config import Settings
+from core.layout import Home
 from ingest.schema import sql_text
-from pioneer.config import Settings
-from pioneer.transform import warehouse_path
 
 
 class LedgerNotFound(LookupError):
@@ -19,7 +19,7 @@ class LedgerNotFound(LookupError):
 
 
 def explain_member_month(settings: Settings, employee_no: str, month: str) -> str:
-    warehouse = warehouse_path(settings)
+    warehouse = settings.layout.warehouse
     if not warehouse.exists():
         raise LedgerNotFound(f"no warehouse at {warehouse}: run `pioneer run` first")
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -162,7 +162,7 @@ def source_events(
     found: list[SourceEvent] = []
     with duckdb.connect() as con:
         for source, entity in entities:
-            files = home / "events" / source / entity
+            files = Home(home).entity(source, entity)
             if not files.is_dir():
                 continue
             glob = sql_text(str(files / "*.parquet"))
@@ -243,13 +243,12 @@ def _parse_version(text: str) -> int:
 
 def replay_version(home: Path, month: str, version: str, work: Path) -> PublishedVersion:
     """Replay the run that published ``version`` of the month's HR file into ``work``."""
-    from exports.hr import hr_dir
     from pioneer.replay import _publishing_run, replay, run_records
 
     number = _parse_version(version)
-    manifest = hr_dir(home) / month / f"pioneer_index_{month}_v{number}.manifest.json"
+    manifest = Home(home).hr / month / f"pioneer_index_{month}_v{number}.manifest.json"
     if not manifest.exists():
-        published = sorted(p.name for p in (hr_dir(home) / month).glob("*.manifest.json"))
+        published = sorted(p.name for p in (Home(home).hr / month).glob("*.manifest.json"))
         raise VersionNotPublished(
             f"v{number} of {month} was never published on {home} (published: {', '.join(published) or 'none'})"
         )
@@ -281,7 +280,7 @@ def _ledger(con: duckdb.DuckDBPyConnection, employee_no: str, month: str) -> tup
 
 
 def _local_naive(moment: dt.datetime) -> dt.datetime:
-    from pioneer.config import SHANGHAI
+    from core.config import SHANGHAI
 
     return moment.astimezone(SHANGHAI).replace(tzinfo=None)
 
@@ -290,11 +289,10 @@ def diff_member_month(home: Path, employee_no: str, month: str, old: str, new: s
     """The ledger rows of a member month that differ between two published HR versions, each with
     the source records behind it (the versions recorded between the two publishing runs first)."""
     home = Path(home).resolve()
-    from exports.hr import hr_dir
 
     for version in (old, new):  # refuse a version never published before replaying anything
         number = _parse_version(version)
-        if not (hr_dir(home) / month / f"pioneer_index_{month}_v{number}.manifest.json").exists():
+        if not (Home(home).hr / month / f"pioneer_index_{month}_v{number}.manifest.json").exists():
             replay_version(home, month, version, work / "unused")  # raises VersionNotPublished
     a = replay_version(home, month, old, work / "old")
     b = replay_version(home, month, new, work / "new")

@@ -18,6 +18,7 @@ import duckdb
 import psycopg2
 import pyarrow as pa
 
+from core.layout import Home
 from ingest.holds import unused_batch_ids
 from ingest.schema import ENTITIES, entity_schema, sql_text
 
@@ -74,7 +75,7 @@ def mirror_events(home: Path, dsn: str, schema_name: str = "events") -> dict[str
             table = f"{schema_name}.{table_name(source, entity)}"
             columns = ", ".join(f'"{f.name}" {pg_type(f.type)}' for f in schema)
             cur.execute(f"create table if not exists {table} ({columns})")
-            folder = home / "events" / source / entity
+            folder = Home(home).entity(source, entity)
             for path in sorted(folder.glob("*.parquet")):
                 key = str(path.relative_to(home))
                 if key in done or path.stem in unused:

@@ -18,7 +18,7 @@ links to the home's own immutable files, and runs the same full build the nightl
   delivery held then is left out, and one accepted later is left out too;
 - the rules: the rules file that run built with. Every run records the sha256 of its rules file
   (``rules_sha256`` in its run record) and its build keeps the file in the home,
-  ``HOME/rules/<sha256>/rules.csv`` (:func:`pioneer.rules.stage_rules`), so a night scored under
+  ``HOME/rules/<sha256>/rules.csv`` (:func:`core.rules.stage_rules`), so a night scored under
   a rules file since replaced replays under its own rules. A run whose rules are not kept there
   (recorded before the home kept them) replays with the shipped file when its sha256 is the
   shipped one's and is refused (:class:`ReplayRefused`, exit 2) otherwise, because it could not
@@ -46,10 +46,9 @@ from pathlib import Path
 
 import duckdb
 
+from core.config import SHANGHAI, Settings
+from core.layout import Home
 from ingest.schema import sql_text
-from pioneer.config import SHANGHAI, Settings
-
-STORE_ROOTS = ("events", "quarantine")  # what of a home the view holds (never runs/, exports/, ...)
 
 
 class ReplayRefused(ValueError):
@@ -95,7 +94,7 @@ class AuditReport:
 
 def rules_of(home: Path, run: RunRecord) -> Path:
     """The rules file ``run`` built with (see the module docstring)."""
-    from pioneer.rules import SHIPPED_RULES, kept_rules, rules_sha256
+    from core.rules import SHIPPED_RULES, kept_rules, rules_sha256
 
     if run.rules_sha256 is None:
         return SHIPPED_RULES
@@ -106,7 +105,7 @@ def rules_of(home: Path, run: RunRecord) -> Path:
         return SHIPPED_RULES
     raise ReplayRefused(
         f"run {run.path.name} ({run.clock.isoformat()}) used the rules file of sha256 {run.rules_sha256}, "
-        f"which {home / 'rules'} does not keep and the shipped {SHIPPED_RULES} is not; "
+        f"which {Home(home).kept_rules} does not keep and the shipped {SHIPPED_RULES} is not; "
         "put that night's rules file there as <sha256>/rules.csv to replay it"
     )
 
@@ -124,7 +123,7 @@ def run_records(home: Path) -> list[RunRecord]:
     """Every run recorded on the home, oldest clock first (records before ``clock`` existed give
     ``started_at``, the same clock to the second)."""
     records = []
-    for path in sorted((home / "runs").glob("run_*.json")):
+    for path in sorted((Home(home).runs).glob("run_*.json")):
         record = json.loads(path.read_text())
         records.append(
             RunRecord(
@@ -154,8 +153,7 @@ def run_as_of(home: Path, as_of: dt.datetime) -> tuple[RunRecord, RunRecord]:
 def _store_files(home: Path) -> Iterator[tuple[Path, Path]]:
     """(folder, parquet file) of every store file under the home's events and quarantine (names
     starting with a dot are writers' temporary files, never part of the store)."""
-    for root in STORE_ROOTS:
-        base = home / root
+    for base in Home(home).store:
         if not base.is_dir():
             continue
         for folder, _dirs, names in os.walk(base):
@@ -218,7 +216,7 @@ def replay(home: Path, as_of: dt.datetime, out: Path) -> Replayed:
     """Rebuild into ``out`` the warehouse as it stood after the last run on ``home`` at or before
     ``as_of`` (see the module's docstring); ``home`` is only read."""
     home = Path(home).resolve()
-    if not (home / "runs").is_dir():
+    if not (Home(home).runs).is_dir():
         raise ReplayRefused(f"no pipeline home with run records at {home}")
     _check_out(home, out)
     run, as_of_run = run_as_of(home, as_of)
@@ -230,7 +228,7 @@ def rebuild(home: Path, run: RunRecord, rules: Path, out: Path) -> tuple[Path, i
     """Full build of ``home``'s store as ``run`` left it, with its clock and the ``rules`` file,
     into ``out/warehouse.duckdb`` (``out/home`` keeps the view and dbt's logs); (warehouse, files
     in the view). The home is only read."""
-    from pioneer.transform import build, candidate_path
+    from pioneer.transform import build
 
     out = Path(out).resolve()
     view = out / "home"
@@ -239,7 +237,7 @@ def rebuild(home: Path, run: RunRecord, rules: Path, out: Path) -> tuple[Path, i
     settings = Settings(home=view, now=run.clock, dbt_target="duckdb", rules_file=rules)
     build(settings, full_refresh=True)
     warehouse = out / "warehouse.duckdb"
-    os.replace(candidate_path(settings), warehouse)
+    os.replace(settings.layout.candidate, warehouse)
     return warehouse, files
 
 

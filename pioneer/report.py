@@ -23,6 +23,7 @@ import altair as alt
 import duckdb
 import pandas as pd
 
+from core.layout import Home
 from pioneer.sql import connect
 
 # Labels only (the codes' Chinese names); the numbers behind them are the rules' (staging.rules).
@@ -93,12 +94,12 @@ LATEST_MONTHS = "select distinct month from marts.fct_member_index_monthly order
 
 
 def default_path(home: Path, month: str) -> Path:
-    return home / "reports" / f"pioneer_report_{month}.html"
+    return Home(home).reports / f"pioneer_report_{month}.html"
 
 
 def write_report(home: Path, month: str, out: Path | None = None, now: dt.datetime | None = None) -> Path:
     """Write the month's report; ``now`` is the generation time shown (default: the real time)."""
-    from pioneer.config import SHANGHAI
+    from core.config import SHANGHAI
 
     generated = (now or dt.datetime.now(SHANGHAI)).astimezone(SHANGHAI)
     out = out or default_path(home, month)
@@ -917,9 +918,9 @@ order by f.employee_no
 
 def footnote(con: duckdb.DuckDBPyConnection, month: str, rules: list[dict], generated: dt.datetime) -> str:
     """页脚说明: the rule version(s) in force for the month, its KPI gaps, the generation time."""
+    from core.config import Settings
     from exports.hr import kpi_coverage, kpi_coverage_rows, min_kpi_coverage
     from exports.hr import rules_in_force as version_in_force
-    from pioneer.config import Settings
 
     versions = _table(
         [
@@ -998,8 +999,8 @@ def alerts_section(con: duckdb.DuckDBPyConnection, home: Path) -> str:
     open month or quarter (``fct_branch_cadence_status``), counted and listed, and the KPI
     completeness of the month being exported, by department (the alert file's two lists, from
     the same functions: ``exports.alerts``)."""
+    from core.config import SHANGHAI, Settings
     from exports.alerts import completeness_alerts
-    from pioneer.config import SHANGHAI, Settings
 
     try:
         at_risk = con.execute(

@@ -8,24 +8,27 @@ run record through ``pioneer.runs.record_run`` from the stages' results.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
+from core.config import Settings
+from core.home import crash_point, home_lock, make_private, orphan_batches, remove, scratch
 from expectations.gates import GateResult
 from expectations.marts import validate_marts
 from expectations.sources import failed_deliveries, validate_source
 from exports.alerts import deliver_alerts, publish_alerts
 from exports.delivery import deliver_pending
-from exports.hr import publish_due_exports
+from exports.hr import publish_due_exports, recover_publications
 from ingest import holds
 from ingest.run import SourceSummary, ingest_source
 from ingest.schema import SOURCES
-from pioneer.config import Settings
-from pioneer.home import clear_leftovers, crash_point, home_lock, make_private
 from pioneer.progress import Timings, stage
 from pioneer.runs import RunSummary, check_clock, record_run
-from pioneer.transform import build, candidate_path, publish, warehouse_path
+from pioneer.transform import build, publish
+
+log = logging.getLogger(__name__)
 
 
 class GateFailed(RuntimeError):
@@ -44,9 +47,22 @@ def run_name(settings: Settings) -> str:
     return settings.clock().strftime("%Y%m%dT%H%M%S")
 
 
+def clear_leftovers(home: Path) -> list[str]:
+    """Remove what an interrupted run left under ``home`` (call with the home held exclusively),
+    after finishing or rolling back its interrupted publications: ``core.home.orphan_batches``
+    and ``core.home.scratch``. Returns what it did, one line each (paths relative to ``home``)."""
+    cleared = recover_publications(home)
+    for path in orphan_batches(home) + scratch(home):
+        remove(path)
+        cleared.append(f"removed {path.relative_to(home)}")
+    for line in cleared:
+        log.warning("after an interrupted run: %s", line)
+    return cleared
+
+
 @contextlib.contextmanager
 def writer(settings: Settings, source: str | None = None) -> Iterator[None]:
-    """Hold the home for one writer (``pioneer.home.home_lock``; ``source``: one source's ingest,
+    """Hold the home for one writer (``core.home.home_lock``; ``source``: one source's ingest,
     beside the other sources'), refuse a clock wound back, and, when the home is held
     exclusively, clear what an interrupted run left. ``pioneer run`` holds it for the whole run;
     each writing Airflow task for its own stage."""
@@ -107,7 +123,7 @@ def transform_stage(settings: Settings, full_refresh: bool = False) -> dict:
     crash_point(settings.kill_at, "transform:built")
     gates: list[GateResult] = validate_marts(
         settings.home,
-        candidate_path(settings),
+        settings.layout.candidate,
         run_name(settings),
         transformed.months_rebuilt,
         clock=settings.clock(),
@@ -122,7 +138,7 @@ def transform_stage(settings: Settings, full_refresh: bool = False) -> dict:
     publish(settings)
     crash_point(settings.kill_at, "transform:published")
     return asdict(transformed) | {
-        "warehouse": str(warehouse_path(settings)),
+        "warehouse": str(settings.layout.warehouse),
         "data_docs": gates[-1].docs_index,
         "gates": verdicts,
     }
@@ -130,7 +146,7 @@ def transform_stage(settings: Settings, full_refresh: bool = False) -> dict:
 
 def export_stage(settings: Settings) -> dict:
     """Publish the due HR exports (each gated), deliver what HR has not received, report failures."""
-    published = publish_due_exports(settings, warehouse_path(settings))
+    published = publish_due_exports(settings, settings.layout.warehouse)
     result = {
         "exports": [asdict(m) for m in published.months],
         "deliveries": [asdict(d) for d in deliver_pending(settings)],
@@ -152,7 +168,7 @@ def alerts_stage(settings: Settings) -> dict:
     alert endpoint when one is configured; a failed delivery raises
     ``exports.delivery.DeliveryError`` after the file was written (the run fails, exit 1; the
     next run delivers its own file)."""
-    written = publish_alerts(settings, warehouse_path(settings))
+    written = publish_alerts(settings, settings.layout.warehouse)
     return written | {"delivery": deliver_alerts(settings, Path(written["file"]))}
 
 

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from core.config import Settings
+from core.rules import rules_sha256
 from ingest.holds import held
-from pioneer.config import Settings
-from pioneer.rules import rules_sha256
 
 
 class ClockWoundBack(ValueError):
@@ -38,13 +38,9 @@ class RunSummary:
     rules_sha256: str = ""  # sha256 of that file (its copy: HOME/rules/<sha256>/rules.csv, for replay)
 
 
-def runs_dir(settings: Settings) -> Path:
-    return settings.home / "runs"
-
-
 def write_run_record(settings: Settings, summary: RunSummary) -> Path:
     """Keep one JSON file per run under HOME/runs; ``status`` reads the newest."""
-    folder = runs_dir(settings)
+    folder = settings.layout.runs
     folder.mkdir(parents=True, exist_ok=True)
     stamp = summary.started_at.replace(":", "").replace("-", "")
     path, n = folder / f"run_{stamp}.json", 1
@@ -95,7 +91,7 @@ def record_run(
     summary.exports = published.get("exports", [])
     summary.deliveries = published.get("deliveries", [])
     summary.data_docs = (exported or {}).get("data_docs") or summary.transform.get("data_docs")
-    summary.exports_dir = str(settings.home / "exports" / "hr")
+    summary.exports_dir = str(settings.layout.hr)
     summary.alerts = alerted or {}
     stages = [*(r for r in ingest.values() if r), transform or {}, exported or {}, gate or {}]
     summary.gates = [verdict for stage in stages for verdict in stage.get("gates", [])]
@@ -115,7 +111,7 @@ def record_run(
 def recorded_clocks(settings: Settings) -> list[tuple[dt.datetime, Path]]:
     """The clock of every run recorded on the home, with its record (records written before
     ``clock`` existed give ``started_at``, the same clock to the second)."""
-    folder = runs_dir(settings)
+    folder = settings.layout.runs
     clocks = []
     for path in folder.glob("run_*.json") if folder.exists() else []:
         record = json.loads(path.read_text())
@@ -138,6 +134,6 @@ def check_clock(settings: Settings) -> None:
 
 
 def last_run(settings: Settings) -> dict | None:
-    folder = runs_dir(settings)
+    folder = settings.layout.runs
     records = sorted(folder.glob("run_*.json"), key=lambda p: p.stat().st_mtime_ns) if folder.exists() else []
     return json.loads(records[-1].read_text()) if records else None

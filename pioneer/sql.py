@@ -14,13 +14,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.layout import Home
+
 
 class NoWarehouse(FileNotFoundError):
     """The home has no published warehouse yet."""
 
 
 def published_warehouse(home: Path) -> Path:
-    path = home / "warehouse.duckdb"
+    path = Home(home).warehouse
     if not path.is_file():
         raise NoWarehouse(f"no published warehouse at {path}; run `pioneer run` first")
     return path

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.layout import Home
 from pioneer.report import GRADES, REQUIREMENTS
 from pioneer.sql import connect
 
@@ -393,7 +394,7 @@ def write_statement(
 ) -> Path:
     statement_pages = pages(home, month, employee_no, branch)
     if out is None:
-        out = home / "statements" / f"statement_{employee_no or branch}_{month}.html"
+        out = Home(home).statements / f"statement_{employee_no or branch}_{month}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     text = render_csv(statement_pages) if out.suffix.lower() == ".csv" else render_html(statement_pages)
     out.write_text(text, encoding="utf-8")

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import duckdb
 
+from core.config import Settings
+from core.layout import Home
 from ingest.holds import held
 from ingest.schema import SOURCES
-from pioneer.config import Settings
 from pioneer.runs import last_run
-from pioneer.transform import warehouse_path
 
 
 def _count_rows(con: duckdb.DuckDBPyConnection, pattern: str) -> int:
@@ -27,23 +27,23 @@ def home_status(settings: Settings) -> dict:
     home = settings.home
     con = duckdb.connect()
     events = {
-        s: _count_rows(con, f"{home}/events/{s}/*/*.parquet")
-        if list((home / "events" / s).glob("*/*.parquet"))
+        s: _count_rows(con, str(Home(home).event_glob(s)))
+        if list(Home(home).events.glob(f"{s}/*/*.parquet"))
         else 0
         for s in SOURCES
     }
     by_source: Counter = Counter()
     by_reason: Counter = Counter()
     for source in SOURCES:
-        if list((home / "quarantine" / source).glob("*.parquet")):
+        if list((Home(home).quarantine / source).glob("*.parquet")):
             rows = con.execute(
                 "select reason, count(*) from read_parquet(?) group by reason",
-                [str(home / "quarantine" / source / "*.parquet")],
+                [str(Home(home).quarantine / source / "*.parquet")],
             ).fetchall()
             for reason, n in rows:
                 by_source[source] += n
                 by_reason[reason] += n
-    warehouse = warehouse_path(settings)
+    warehouse = settings.layout.warehouse
     if warehouse.exists():
         with duckdb.connect(str(warehouse), read_only=True) as wh:
             has_refs = wh.execute(
@@ -58,11 +58,11 @@ def home_status(settings: Settings) -> dict:
                     by_reason[reason] += n
     exports = [  # the HR versions, and the months put on notice (公示) before pay
         {"period": m["period"], "version": m["version"], "path": path, "rows": m["row_count"]}
-        for m, path in _manifests(home / "exports" / "hr")
+        for m, path in _manifests(Home(home).hr)
     ]
     notices = [
         {"period": m["period"], "notice_until": m["notice_until"], "path": path, "rows": m["row_count"]}
-        for m, path in _manifests(home / "exports" / "notice")
+        for m, path in _manifests(Home(home).notice)
     ]
     return {
         "events": {"total": sum(events.values()), "by_source": events},

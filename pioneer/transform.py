@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pioneer.config import Settings
+from core.config import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 
@@ -67,20 +67,16 @@ class TransformSummary:
     log_path: str = ""
 
 
-def warehouse_path(settings: Settings) -> Path:
-    return settings.home / "warehouse.duckdb"
-
-
 def project_dir(settings: Settings) -> Path:
     """The dbt project a home builds, ``HOME/dbt/project``: the shipped project's code (symbolic
     links to every part of :data:`PROJECT_DIR` but its seeds) with the home's rules as its only
     seed, ``seeds/rules.csv``: the configured rules file (``Settings.rules_file``) as
-    :func:`pioneer.rules.stage_rules` validated and kept it. So every home scores with its own
+    :func:`core.rules.stage_rules` validated and kept it. So every home scores with its own
     rules file while the code stays one (``dbt seed`` loads it on every target)."""
-    from pioneer.rules import stage_rules
+    from core.rules import stage_rules
 
     rules = stage_rules(settings.rules_file, settings.home) / "rules.csv"
-    project = settings.home / "dbt" / "project"
+    project = settings.layout.dbt_project
     (project / "seeds").mkdir(parents=True, exist_ok=True)
     for part in sorted(PROJECT_DIR.iterdir()):
         if part.name in ("seeds", "target", "logs", "dbt_packages"):
@@ -115,7 +111,7 @@ def dbt_env(settings: Settings, warehouse: Path) -> dict[str, str]:
 
 def run_dbt(settings: Settings, args: list[str], warehouse: Path) -> list[dict]:
     """Run one dbt command; return its run results, raise TransformError on failure."""
-    work = settings.home / "dbt"
+    work = settings.layout.dbt
     target, logs = work / "target", work / "logs"
     dbt = Path(sys.executable).parent / "dbt"
     clock = settings.clock().replace(tzinfo=None).isoformat(timespec="seconds")
@@ -153,10 +149,6 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def candidate_path(settings: Settings) -> Path:
-    return settings.home / "build" / "warehouse.duckdb"
-
-
 def build(settings: Settings, full_refresh: bool = False) -> TransformSummary:
     """Build every model and run every dbt data test on a candidate copy of the warehouse.
 
@@ -168,7 +160,7 @@ def build(settings: Settings, full_refresh: bool = False) -> TransformSummary:
     from ingest.holds import ensure_ledger
 
     ensure_ledger(settings.home)  # the sources leave held deliveries out (ingest/holds.py)
-    published, candidate = warehouse_path(settings), candidate_path(settings)
+    published, candidate = settings.layout.warehouse, settings.layout.candidate
     candidate.parent.mkdir(parents=True, exist_ok=True)
     candidate.unlink(missing_ok=True)
     if published.exists() and not full_refresh and built_code(published) != code_sha256():
@@ -183,18 +175,18 @@ def build(settings: Settings, full_refresh: bool = False) -> TransformSummary:
         models=sum(1 for r in results if r["unique_id"].startswith(("model.", "seed."))),
         tests=sum(1 for r in results if r["unique_id"].startswith(("test.", "unit_test."))),
         months_rebuilt=rebuilt_months(candidate),
-        log_path=str(settings.home / "dbt" / "last_output.log"),
+        log_path=str(settings.layout.dbt_log),
     )
 
 
 def publish(settings: Settings) -> Path:
     """Replace the published warehouse with the candidate in one atomic rename (shared with the
     analysts' ``warehouse_group`` first, when one is configured)."""
-    from pioneer.home import share
+    from core.home import share
 
-    share(candidate_path(settings), settings.warehouse_group, 0o640)
-    os.replace(candidate_path(settings), warehouse_path(settings))
-    return warehouse_path(settings)
+    share(settings.layout.candidate, settings.warehouse_group, 0o640)
+    os.replace(settings.layout.candidate, settings.layout.warehouse)
+    return settings.layout.warehouse
 
 
 def rebuilt_months(warehouse: Path) -> list[str]:

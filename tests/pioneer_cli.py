@@ -34,7 +34,7 @@ def write_rules(path, *versions: dict, encoding: str = "utf-8", lineterminator: 
     columns changed (a later version names its own rule_version and effective_from)."""
     import csv
 
-    from pioneer.rules import SHIPPED_RULES
+    from core.rules import SHIPPED_RULES
 
     with SHIPPED_RULES.open(encoding="utf-8", newline="") as f:
         (v1,) = list(csv.DictReader(f))

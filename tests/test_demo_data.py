@@ -510,7 +510,7 @@ def test_appeals(demo, roster):
 def test_pilot_rules_file(tmp_path):
     """``--pilot N``: the shipped v1 paying the first N departments, v2 everyone from the middle
     month of the activity; a valid rules file. More departments than the organisation has: refused."""
-    from pioneer.rules import SHIPPED_RULES, load_rules
+    from core.rules import SHIPPED_RULES, load_rules
 
     counts = generate(tmp_path / "landing", members=120, months=4, end=END, pilot=1)
     versions = load_rules(tmp_path / "landing" / "pilot_rules.csv")

@@ -1,4 +1,4 @@
-"""The home's lock (pioneer.home.home_lock): one writer, or the sources' ingestion side by side.
+"""The home's lock (core.home.home_lock): one writer, or the sources' ingestion side by side.
 
 Each holder runs in a process of its own (flock locks belong to open files, so a second process
 is what a second run is)."""
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from pioneer.home import HomeInUse, home_lock
+from core.home import HomeInUse, home_lock
 
 
 def _hold(home, run, source, ready, release):

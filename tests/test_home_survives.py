@@ -1,7 +1,7 @@
 """A home survives anything (the reliability issue): one writer at a time, a kill at every stage
 boundary recovered by one plain rerun to the same marts and exports as an uninterrupted night,
 and nothing left behind. Runs the real CLI; kills go through the ``PIONEER_KILL_AT`` test hook
-(``pioneer.home.crash_point``), which dies by SIGKILL exactly as ``kill -9`` would."""
+(``core.home.crash_point``), which dies by SIGKILL exactly as ``kill -9`` would."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from pioneer_cli import PIONEER, demo_data, pioneer
 
-from pioneer.home import CRASH_POINTS
+from core.home import CRASH_POINTS
 
 NOW = "2026-11-06T01:30:00+08:00"
 

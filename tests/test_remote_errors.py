@@ -15,10 +15,10 @@ import pytest
 from echo_endpoint import EchoingEndpoint, files_holding, pending_delivery
 from pioneer_cli import demo_data, pioneer
 
+from core.config import Settings
+from core.http_retry import RetryPolicy
 from exports.delivery import DeliveryError, deliver_pending
 from ingest.live.meeting_api import MeetingApiClient, MeetingApiError
-from pioneer.config import Settings
-from pioneer.http_retry import RetryPolicy
 
 NOW = "2026-11-06T01:30:00+08:00"
 HR_TOKEN = "hr-Tk7-echo-9f3b"  # short and plain: only knowing the configured secret finds it

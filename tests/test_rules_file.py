@@ -7,7 +7,7 @@ import io
 import pytest
 from pioneer_cli import pioneer
 
-from pioneer.rules import COLUMNS, SHIPPED_RULES, RulesFileError, load_rules
+from core.rules import COLUMNS, SHIPPED_RULES, RulesFileError, load_rules
 
 
 def _rows() -> list[dict]:
@@ -81,7 +81,7 @@ def test_cli_wrongly_typed_value_is_exit_2_naming_file_version_column(tmp_path):
 def test_the_build_seeds_the_configured_file_as_excel_saved_it(tmp_path):
     """Excel's "CSV UTF-8": a BOM and CRLF line ends. The home keeps it, named by the sha256 of
     the bytes the run records, as the seed dbt reads: the validated rows, spec column order."""
-    from pioneer.rules import kept_rules, rules_sha256, stage_rules
+    from core.rules import kept_rules, rules_sha256, stage_rules
 
     excel = tmp_path / "rules.csv"
     excel.write_bytes(b"\xef\xbb\xbf" + SHIPPED_RULES.read_bytes().replace(b"\n", b"\r\n"))

@@ -1,4 +1,4 @@
-"""The one scrubber of remote error texts (``pioneer.http_retry.scrub``), both directions:
+"""The one scrubber of remote error texts (``core.http_retry.scrub``), both directions:
 secrets go, an ordinary message stays, an excerpt is one bounded line with its status."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from pioneer.http_retry import EXCERPT_CHARS, SCAN_CHARS, remote_excerpt, scrub
+from core.http_retry import EXCERPT_CHARS, SCAN_CHARS, remote_excerpt, scrub
 
 TOKEN = "hr-Tk7-echo-9f3b"  # short and plain: only knowing the configured secret finds it
 

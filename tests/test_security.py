@@ -184,7 +184,7 @@ def test_the_landing_zone_is_read_as_regular_files_only(night, tmp_path, kind):
 
 
 def test_settings_never_show_their_secrets():
-    from pioneer.config import Settings
+    from core.config import Settings
 
     settings = Settings(
         hr_endpoint_token="hr-SECRET-1", meeting_api_token="meet-SECRET-2",

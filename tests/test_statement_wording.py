@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from pioneer.rules import SHIPPED_RULES
+from core.rules import SHIPPED_RULES
 from pioneer.statement import rule_text
 
 with SHIPPED_RULES.open(encoding="utf-8", newline="") as f:

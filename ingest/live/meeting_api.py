@@ -29,7 +29,7 @@ back off exponentially; both within a bounded number of attempts, after which
 :class:`MeetingApiUnavailableError` is raised. ``401`` raises :class:`MeetingApiAuthError` at
 once, any other ``4xx`` :class:`MeetingApiRequestError`; neither is retried. Their messages carry
 the status and a bounded excerpt of the body scrubbed of the token and anything that looks like
-a secret (``pioneer.http_retry.remote_excerpt``): a server echoing the request leaks nothing.
+a secret (``core.http_retry.remote_excerpt``): a server echoing the request leaks nothing.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ from typing import Any, Self
 
 import httpx
 
-from pioneer.config import SHANGHAI, Settings
-from pioneer.http_retry import (
+from core.config import SHANGHAI, Settings
+from core.http_retry import (
     RetriesExhausted,
     Retryable,
     RetryPolicy,

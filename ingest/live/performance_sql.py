@@ -41,7 +41,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from pioneer.config import SHANGHAI, Settings
+from core.config import SHANGHAI, Settings
 
 COLUMNS = ("employee_no", "period", "kpi_score", "rating", "updated_at")  # the file form's order
 

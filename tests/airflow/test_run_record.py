@@ -20,11 +20,11 @@ import pytest
 from airflow_harness import LOGICAL_DATE
 from typer.testing import CliRunner
 
+from core.config import Settings
 from exports.delivery import DeliveryError
 from ingest.schema import SOURCES
 from pioneer import run
 from pioneer.cli import app
-from pioneer.config import Settings
 from pioneer.runs import RunSummary, record_run
 
 EXPORTED = {"period": "2026-10", "version": 1, "rows": 3, "path": "2026-10/x_v1.csv", "action": "published"}

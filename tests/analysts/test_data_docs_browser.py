@@ -4,7 +4,7 @@ Bootstrap, the index filled by bootstrap-table (source gates included), nothing 
 import pytest
 from chromium import Page
 
-from expectations.data_docs import site_dir
+from core.layout import Home
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def remote_requests(page: Page) -> list[str]:
 
 
 def test_the_index_lists_every_gate_styled_and_offline(browser, demo_home, tmp_path):
-    browser.open((site_dir(demo_home) / "index.html").as_uri())
+    browser.open((Home(demo_home).gx_site / "index.html").as_uri())
     browser.wait_for(lambda: browser.evaluate("document.querySelectorAll('table tbody tr').length") > 0)
     assert browser.evaluate("typeof jQuery === 'function' && typeof jQuery.fn.bootstrapTable"), (
         "no bootstrap-table"
@@ -47,7 +47,7 @@ def test_the_index_lists_every_gate_styled_and_offline(browser, demo_home, tmp_p
 
 
 def test_a_source_gate_page_is_styled_offline(browser, demo_home):
-    page = next((site_dir(demo_home) / "validations" / "source_delivery").rglob("*.html"))
+    page = next((Home(demo_home).gx_site / "validations" / "source_delivery").rglob("*.html"))
     browser.events.clear()
     browser.open(page.as_uri())
     assert browser.evaluate("getComputedStyle(document.querySelector('table')).borderCollapse") == "collapse"

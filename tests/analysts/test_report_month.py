@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pioneer.config import Settings
+from core.config import Settings
 from pioneer.report import ReportError, default_month
 
 RULES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "rules.csv"

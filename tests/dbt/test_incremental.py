@@ -25,10 +25,10 @@ import duckdb
 import pytest
 from pioneer_cli import demo_data
 
+from core.config import Settings
 from ingest.run import ingest_source
 from ingest.schema import SOURCES
-from pioneer.config import Settings
-from pioneer.transform import build, candidate_path, publish, warehouse_path
+from pioneer.transform import build, publish, warehouse_path
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +54,7 @@ def full_refresh(home: Path, now: str, tmp: Path, name: str) -> Path:
     settings = Settings(home=other, now=shanghai(now))
     summary = build(settings, full_refresh=True)
     assert summary.months_rebuilt, "a full refresh rebuilds every month"
-    return candidate_path(settings)
+    return settings.layout.candidate
 
 
 def marts(warehouse: Path) -> dict[str, list[tuple]]:

@@ -39,8 +39,8 @@ import pytest
 from pioneer_cli import demo_data
 from test_incremental import assert_same_marts, full_refresh, nightly, read_csv, write_csv
 
-from pioneer.config import Settings
-from pioneer.rules import SHIPPED_RULES
+from core.config import Settings
+from core.rules import SHIPPED_RULES
 from pioneer.transform import warehouse_path
 
 pytestmark = pytest.mark.slow

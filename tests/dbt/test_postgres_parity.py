@@ -18,9 +18,9 @@ import psycopg2
 import pytest
 from pioneer_cli import demo_data
 
+from core.config import Settings
 from ingest.run import ingest_source
 from ingest.schema import SOURCES
-from pioneer.config import Settings
 from pioneer.pg_events import mirror_events
 from pioneer.transform import build, publish, rebuilt_months, run_dbt, warehouse_path
 
@@ -72,7 +72,7 @@ def build_both(home: Path, landing: Path, now: str, database: str) -> dict[str, 
     publish(duck)
     mirror_events(home, f"host=127.0.0.1 port=5432 user=postgres dbname={database}")
     pg = settings_for(home, landing, now, "postgres")
-    run_dbt(pg, ["build"], warehouse_path(pg))
+    run_dbt(pg, ["build"], pg.layout.warehouse)
     with psycopg2.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={database}") as con:
         cur = con.cursor()
         cur.execute(

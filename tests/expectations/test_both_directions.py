@@ -31,12 +31,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from core.config import Settings
 from expectations.gates import SUITES_DIR, is_warning, validate_frame
 from expectations.marts import MEMBER_COLUMNS, member_frame, member_parameters, rules_of
 from expectations.sources import TIME_MIN, _parameters
 from exports.hr import gate_parameters, month_rows, read_export, render_csv, rules_in_force
 from ingest.schema import entity_schema
-from pioneer.config import Settings
 
 RULES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "rules.csv"
 PERIOD, NEXT = "2026-09", "2026-10"

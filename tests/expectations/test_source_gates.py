@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
+from core.config import Settings
 from expectations.sources import validate_source
 from ingest.run import ingest_source
-from pioneer.config import Settings
 from pioneer.demo import generate
 
 FIRST_NIGHT = "2026-11-05T01:30:00+08:00"

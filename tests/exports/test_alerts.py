@@ -10,10 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.config import Settings
 from expectations.gates import validate_frame
 from exports.alerts import build_alerts, write_alerts
 from exports.hr import kpi_coverage_rows
-from pioneer.config import Settings
 
 RULES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "rules.csv"
 

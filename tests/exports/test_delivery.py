@@ -7,9 +7,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from core.config import Settings
+from core.http_retry import RetryPolicy
 from exports.delivery import DeliveryError, deliver_pending, ledger_path
-from pioneer.config import Settings
-from pioneer.http_retry import RetryPolicy
 
 
 class FakeHrEndpoint:

@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.config import Settings
+from core.layout import Home
 from exports.hr import export_date, publish_due_exports
-from pioneer.config import Settings
 
 RULES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "rules.csv"
 
@@ -267,7 +268,7 @@ def test_a_notice_interrupted_between_its_two_moves_is_finished_or_rolled_back(t
     """The crash-safe publication protocol holds for notices: a notice CSV whose manifest is still
     in staging (killed between the moves) is finished; one without any manifest is rolled back and
     the next night publishes it again, byte for byte."""
-    from exports.hr import recover_publications, staging_dir
+    from exports.hr import recover_publications
 
     wh = make_warehouse(tmp_path / "w.duckdb", month_of("2026-10"), notice_days=3)
     night(home, wh, "2026-11-05T01:30:00+08:00")
@@ -277,7 +278,7 @@ def test_a_notice_interrupted_between_its_two_moves_is_finished_or_rolled_back(t
         folder / "pioneer_notice_2026-10.manifest.json",
     )
     published = csv_path.read_bytes()
-    staged = staging_dir(home) / "pioneer_notice_2026-10"
+    staged = Home(home).export_staging / "pioneer_notice_2026-10"
     staged.mkdir(parents=True)
     manifest.rename(staged / manifest.name)
     assert recover_publications(home) == [f"finished the publication of {manifest.relative_to(home)}"]
@@ -286,7 +287,7 @@ def test_a_notice_interrupted_between_its_two_moves_is_finished_or_rolled_back(t
     manifest.unlink()
     assert recover_publications(home) == [f"rolled back {csv_path.relative_to(home)} (no manifest)"]
     assert not csv_path.exists()
-    shutil.rmtree(staging_dir(home))
+    shutil.rmtree(Home(home).export_staging)
     again = night(home, wh, "2026-11-05T01:30:00+08:00")
     assert [m.action for m in again.months] == ["on notice"] and csv_path.read_bytes() == published
 

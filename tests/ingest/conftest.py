@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pioneer.config import Settings
+from core.config import Settings
 
 ROSTER_HEADER = "member_id,employee_no,name,gender,phone,branch_id,party_group,status,status_since"
 POINTS_HEADER = "姓名,手机号,日期,当日积分,累计积分"

@@ -37,9 +37,9 @@ from conftest import (
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.config import Settings
 from ingest.run import ingest_source
 from ingest.schema import ENUMS
-from pioneer.config import Settings
 
 PROPERTY = hypothesis.settings(max_examples=25, deadline=None)
 

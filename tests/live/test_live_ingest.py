@@ -8,10 +8,10 @@ import pytest
 from fake_meeting_api import FakeMeetingApi
 from test_performance_sql import KpiTable, database, kpi  # noqa: F401  (fixtures)
 
+from core.config import Settings
 from ingest.live.load import ingest_meeting_api
 from ingest.run import ingest_source
 from ingest.store import EventStore
-from pioneer.config import Settings
 
 NOW = "2026-11-05T01:30:00+08:00"
 

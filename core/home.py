@@ -10,7 +10,7 @@ Readers (``status``, ``sql``, analysts) take no lock.
 
 The holder writes who it is into its lock file; a refused run names it: "home is in use by run X
 since T". After a crash, the next writer clears what the interrupted run left
-(:func:`clear_leftovers`): reservations of batches that never finished, source-gate scratch
+(``pioneer.run.clear_leftovers``): reservations of batches that never finished, source-gate scratch
 folders, a stale candidate warehouse, export staging folders (after finishing or rolling back an
 interrupted publication, ``exports.hr.recover_publications``).
 
@@ -27,7 +27,6 @@ import contextlib
 import datetime as dt
 import fcntl
 import json
-import logging
 import os
 import shutil
 import signal
@@ -35,7 +34,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from core.layout import SOURCE_GATE_SCRATCH, Home
 
 
 class HomeInUse(RuntimeError):
@@ -102,18 +101,16 @@ def share(path: Path, group: str | None, mode: int) -> None:
 
 def allowed_mode(settings, path: Path) -> int:
     """The widest mode ``path`` under the home may have (see the module doc)."""
-    home = settings.home
-    if path == home:
+    layout = settings.layout
+    if path == layout.root:
         return home_mode(settings)
-    relative = path.relative_to(home).parts
-    if relative == ("warehouse.duckdb",) and settings.warehouse_group:
+    if path == layout.warehouse and settings.warehouse_group:
         return 0o640
-    if settings.export_group and relative[:2] in (("exports",), ("exports", "hr"), ("exports", "notice")):
-        if path.is_dir() and len(relative) <= 3:  # exports, exports/hr|notice, exports/hr|notice/<period>
+    published = (layout.hr, layout.notice)  # exports/hr|notice/<period>/<file>
+    if settings.export_group:
+        if path.is_dir() and (path in (layout.exports, *published) or path.parent in published):
             return 0o750
-        if len(relative) == 4 and relative[1] in ("hr", "notice"):  # exports/hr|notice/<period>/<file>
-            return 0o640
-        if relative == ("exports", "hr", "README_HR.md"):  # what HR receives, for HR
+        if path.parent.parent in published or path == layout.hr_readme:  # what HR receives, for HR
             return 0o640
     return 0o700 if path.is_dir() else 0o600
 
@@ -138,10 +135,10 @@ def home_lock(home: Path, run: str, source: str | None = None, wait_seconds: flo
     sources' ingestion and exclusively for that source. Raises HomeInUse when another writer
     holds it for longer than ``wait_seconds``."""
     home.mkdir(parents=True, exist_ok=True)
-    fds = [_acquire(home / ".lock", fcntl.LOCK_SH if source else fcntl.LOCK_EX, wait_seconds)]
+    fds = [_acquire(Home(home).lock, fcntl.LOCK_SH if source else fcntl.LOCK_EX, wait_seconds)]
     try:
         if source:
-            fds.append(_acquire(home / f".lock-{source}", fcntl.LOCK_EX, wait_seconds))
+            fds.append(_acquire(Home(home).source_lock(source), fcntl.LOCK_EX, wait_seconds))
         _write_holder(fds[-1], run)
         yield
     finally:
@@ -172,38 +169,25 @@ def crash_point(kill_at: str | None, point: str) -> None:
 
 def orphan_batches(home: Path) -> list[Path]:
     """Reservations of batches that never wrote their summary (an interrupted batch)."""
-    batches = home / "events" / "_batches"
-    return sorted(p for p in batches.glob("*.started") if not p.with_suffix(".json").exists())
+    return sorted(p for p in Home(home).batches.glob("*.started") if not p.with_suffix(".json").exists())
 
 
 def scratch(home: Path) -> list[Path]:
     """What only an interrupted run leaves: half-written parquet files, source-gate scratch
     folders, a candidate warehouse, export staging."""
-    from exports.hr import staging_dir
-
+    layout = Home(home)
     found = [
         p
         for pattern in ("events/*/.*.tmp", "events/*/*/.*.tmp", "quarantine/*/.*.tmp")
         for p in home.glob(pattern)
     ]
-    found += [*home.glob(".source-gate-*"), *home.glob("build/*"), *staging_dir(home).glob("*")]
+    found += [
+        *home.glob(f"{SOURCE_GATE_SCRATCH}*"),
+        *layout.candidate.parent.glob("*"),
+        *layout.export_staging.glob("*"),
+    ]
     return sorted(found)
 
 
 def remove(path: Path) -> None:
     shutil.rmtree(path) if path.is_dir() else path.unlink()
-
-
-def clear_leftovers(home: Path) -> list[str]:
-    """Remove what an interrupted run left under ``home`` (call with the home held exclusively),
-    after finishing or rolling back its interrupted publications: :func:`orphan_batches` and
-    :func:`scratch`. Returns what it did, one line each (paths relative to ``home``)."""
-    from exports.hr import recover_publications
-
-    cleared = recover_publications(home)
-    for path in orphan_batches(home) + scratch(home):
-        remove(path)
-        cleared.append(f"removed {path.relative_to(home)}")
-    for line in cleared:
-        log.warning("after an interrupted run: %s", line)
-    return cleared

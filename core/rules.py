@@ -20,6 +20,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from core.layout import Home
+
 SHIPPED_RULES = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "rules.csv"
 
 
@@ -162,7 +164,7 @@ def stage_rules(rules_file: Path, home: Path) -> Path:
     replay and audit find a past run's rules there by its sha256."""
     load_rules(rules_file)
     digest = rules_sha256(rules_file)
-    folder = Path(home) / "rules" / digest
+    folder = Home(home).rules(digest)
     seed = folder / "rules.csv"
     if not seed.exists():
         rows = list(csv.DictReader(Path(rules_file).read_text(encoding="utf-8-sig").splitlines()))
@@ -178,5 +180,5 @@ def stage_rules(rules_file: Path, home: Path) -> Path:
 
 def kept_rules(home: Path, digest: str) -> Path | None:
     """The rules file a run of ``home`` with rules sha256 ``digest`` built with, if kept."""
-    seed = Path(home) / "rules" / digest / "rules.csv"
+    seed = Home(home).rules(digest) / "rules.csv"
     return seed if seed.exists() else None

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pioneer.rules import SHIPPED_RULES
+from core.layout import Home
+from core.rules import SHIPPED_RULES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -91,7 +92,7 @@ class Settings(BaseSettings):
     kill_at: str | None = Field(
         None,
         description="Test hook: the run kills itself (SIGKILL) at this crash point "
-        "(pioneer.home.crash_point), so that tests can prove recovery at every stage boundary.",
+        "(core.home.crash_point), so that tests can prove recovery at every stage boundary.",
     )
     duckdb_memory_limit: str = Field(
         "3GB", description="Memory limit of the dbt build's DuckDB (spills past it)."
@@ -131,6 +132,11 @@ class Settings(BaseSettings):
         time), as an aware Asia/Shanghai datetime; every stage of the run reads this same instant."""
         self.now = _shanghai(self.now or dt.datetime.now(dt.UTC))
         return self
+
+    @property
+    def layout(self) -> Home:
+        """The paths of this configuration's home (``core.layout``)."""
+        return Home(self.home)
 
     def clock(self) -> dt.datetime:
         """The run's clock: the instant fixed when this configuration was made (``_fix_clock``),
