@@ -29,9 +29,9 @@ import duckdb
 from core.config import Settings
 from core.http_retry import RetryPolicy
 from core.layout import Home
+from core.months import add_months
 from exports.delivery import DeliveryError, client, delivered_keys, post_idempotent, record_delivery
 from exports.hr import (
-    add_months,
     export_date,
     export_day_of,
     kpi_coverage,

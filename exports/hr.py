@@ -38,6 +38,7 @@ import pandas as pd
 from core.config import Settings
 from core.home import crash_point, share
 from core.layout import Home
+from core.months import add_months, month_start
 from expectations.gates import GateResult, validate_frame
 from expectations.marts import grade_coefficients, spec_grades
 
@@ -89,17 +90,6 @@ def published_csvs(home: Path) -> list[Path]:
     return sorted(Home(home).hr.glob("*/pioneer_index_*_v*.csv")) + sorted(
         Home(home).notice.glob("*/pioneer_notice_*.csv")
     )
-
-
-def month_start(period: str) -> dt.date:
-    year, month = map(int, period.split("-"))
-    return dt.date(year, month, 1)
-
-
-def add_months(period: str, n: int) -> str:
-    start = month_start(period)
-    index = start.year * 12 + start.month - 1 + n
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def export_date(period: str, export_day: int) -> dt.date:

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from core.config import Settings
 from core.home import PRIVATE_UMASK
+from core.months import is_period
 
 app = typer.Typer(
     help="Pioneer Index (先锋指数) pipeline: ingest → dbt → validate → publish.",
@@ -87,7 +88,7 @@ def demo_data(
     ] = None,
 ) -> None:
     """Generate a deterministic demo organisation's landing directory (the formats of docs/sources.md)."""
-    if end is not None and not _is_month(end):
+    if end is not None and not is_period(end):
         fail(EXIT_USAGE, f"--end must be YYYY-MM, got {end!r}")
     from pioneer.demo import generate
 
@@ -260,7 +261,7 @@ def explain(
     ] = None,
 ) -> None:
     """Print a member month's points ledger, ending in the index and grade."""
-    if not _is_month(month):
+    if not is_period(month):
         fail(EXIT_USAGE, f"--month must be YYYY-MM, got {month!r}")
     from pioneer.explain import LedgerNotFound, VersionNotPublished, diff_member_month, explain_member_month
 
@@ -304,7 +305,7 @@ def statement(
     ] = None,
 ) -> None:
     """Write a member month's points statement (积分明细单): printable Chinese HTML, or CSV."""
-    if not _is_month(month):
+    if not is_period(month):
         fail(EXIT_USAGE, f"--month must be YYYY-MM, got {month!r}")
     if (employee_no is None) == (branch is None):
         fail(EXIT_USAGE, "give exactly one of --employee-no and --branch")
@@ -589,7 +590,7 @@ def report(
     ] = None,
 ) -> None:
     """Write the month's report: one self-contained HTML page of charts from the marts."""
-    if month is not None and not _is_month(month):
+    if month is not None and not is_period(month):
         fail(EXIT_USAGE, f"--month must be YYYY-MM, got {month!r}")
     from pioneer.report import ReportError, default_month, write_report
     from pioneer.sql import NoWarehouse
@@ -637,12 +638,6 @@ def docs(
             )
 
         catalogue.serve(settings, port, announce)
-
-
-def _is_month(value: str) -> bool:
-    import re
-
-    return re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value) is not None
 
 
 def main() -> None:

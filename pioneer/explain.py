@@ -11,6 +11,7 @@ import duckdb
 
 from core.config import Settings
 from core.layout import Home
+from core.months import month_bounds
 from ingest.schema import sql_text
 
 
@@ -115,12 +116,6 @@ class SourceEvent:
         return f"{what} {self.natural_key}{gone}, {where}, recorded {self.recorded_at:%Y-%m-%d %H:%M}"
 
 
-def _month_bounds(month: str) -> tuple[str, str]:
-    year, mon = map(int, month.split("-"))
-    nxt = f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
-    return f"{month}-01", f"{nxt}-01"
-
-
 def source_events(
     home: Path,
     warehouse: duckdb.DuckDBPyConnection,
@@ -136,7 +131,7 @@ def source_events(
     entities = COMPONENT_ENTITIES.get(component, [])
     if not entities:
         return []
-    start, end = _month_bounds(month)
+    start, end = month_bounds(month)
     emp = member["employee_no"]
     person_keys = []
     if any(source == "learning" for source, _ in entities):
