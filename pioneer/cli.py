@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -19,6 +18,9 @@ from pydantic import ValidationError
 from core.config import Settings
 from core.home import PRIVATE_UMASK
 from core.months import is_period
+
+if TYPE_CHECKING:
+    from pioneer.runs import RunSummary
 
 app = typer.Typer(
     help="Pioneer Index (先锋指数) pipeline: ingest → dbt → validate → publish.",
@@ -201,46 +203,46 @@ def print_held(held: list[dict]) -> None:
     )
 
 
-def print_summary(summary) -> None:
+def print_summary(summary: RunSummary) -> None:
     typer.echo("events added per source:")
     for source, done in summary.ingest.items():
-        detail = ", ".join(f"{entity} {n:,}" for entity, n in sorted(done["events_added"].items()) if n)
-        total = sum(done["events_added"].values())
+        detail = ", ".join(f"{entity} {n:,}" for entity, n in sorted(done.events_added.items()) if n)
+        total = sum(done.events_added.values())
         typer.echo(f"  {source:<12} {total:>10,}  {detail}")
     typer.echo(
         "quarantined rows per source and reason (this run, at ingest; `status` counts every run's, "
         "and the rows the build holds back by reference checks):"
     )
     quarantined = [
-        (s, r, n) for s, done in summary.ingest.items() for r, n in sorted(done["quarantined"].items())
+        (s, r, n) for s, done in summary.ingest.items() for r, n in sorted(done.quarantined.items())
     ]
     for source, reason, n in quarantined:
         typer.echo(f"  {source:<12} {reason:<18} {n:>8,}")
     if not quarantined:
         typer.echo("  none")
-    months = summary.transform.get("months_rebuilt", [])
+    months = summary.transform.months_rebuilt if summary.transform else []
     typer.echo(f"months rebuilt: {', '.join(months) if months else 'none'}")
     typer.echo(f"warehouse: {summary.warehouse}")
-    published = [e for e in summary.exports if e["action"] == "published"]
+    published = [e for e in summary.exports if e.action == "published"]
     typer.echo(f"exports published: {len(published)}")
     for export in published:
-        typer.echo(f"  {export['period']} v{export['version']} {export['rows']:>6} rows {export['path']}")
-    noticed = [e for e in summary.exports if e["action"] == "on notice"]
+        typer.echo(f"  {export.period} v{export.version} {export.rows:>6} rows {export.path}")
+    noticed = [e for e in summary.exports if e.action == "on notice"]
     if noticed:
         typer.echo(f"notices published (公示): {len(noticed)}")
         for notice in noticed:
-            typer.echo(f"  {notice['period']} {notice['rows']:>6} rows {notice['path']}")
+            typer.echo(f"  {notice.period} {notice.rows:>6} rows {notice.path}")
     typer.echo(f"exports folder: {summary.exports_dir}")
     if alerts := summary.alerts:
-        delivered = " (delivered)" if alerts.get("delivery") else ""
+        delivered = " (delivered)" if alerts.delivery else ""
         typer.echo(
-            f"alerts (预警): {alerts['file']}{delivered}: {alerts['branches_at_risk']} branches at risk "
-            f"({alerts['cadence_at_risk']} requirements), {alerts['cadence_missed']} missed last month, "
-            f"{alerts['departments_below_kpi_coverage']} departments below KPI coverage"
+            f"alerts (预警): {alerts.file}{delivered}: {alerts.branches_at_risk} branches at risk "
+            f"({alerts.cadence_at_risk} requirements), {alerts.cadence_missed} missed last month, "
+            f"{alerts.departments_below_kpi_coverage} departments below KPI coverage"
         )
     if summary.data_docs:
         typer.echo(f"data docs: {summary.data_docs}")
-    print_gates(asdict(summary))
+    print_gates(summary.model_dump(mode="json"))
     print_held(summary.held)
 
 

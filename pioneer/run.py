@@ -25,6 +25,7 @@ from ingest import holds
 from ingest.run import SourceSummary, ingest_source
 from ingest.schema import SOURCES
 from pioneer.progress import Timings, stage
+from pioneer.results import AlertsResult, ExportResult, IngestResult, TransformResult
 from pioneer.runs import RunSummary, check_clock, record_run
 from pioneer.transform import build, publish
 
@@ -84,7 +85,7 @@ def broken_rules(verdicts: list[dict]) -> str:
     )
 
 
-def ingest_stage(settings: Settings, source: str) -> dict:
+def ingest_stage(settings: Settings, source: str) -> IngestResult:
     """Ingest one source's new records into the event store, then gate what the run added.
 
     The store is append-only, so a failing source gate cannot undo the ingest: it stops the
@@ -114,10 +115,10 @@ def ingest_stage(settings: Settings, source: str) -> dict:
         )
     replaced = holds.replace_corrected(settings.home, source, settings.clock())
     crash_point(settings.kill_at, f"ingest:{source}")
-    return summary.model_dump() | {"gates": verdicts, "replaced": replaced}
+    return IngestResult(**summary.model_dump(), gates=verdicts, replaced=replaced)
 
 
-def transform_stage(settings: Settings, full_refresh: bool = False) -> dict:
+def transform_stage(settings: Settings, full_refresh: bool = False) -> TransformResult:
     """Build the marts on a candidate warehouse, gate it, then publish it atomically."""
     transformed = build(settings, full_refresh)
     crash_point(settings.kill_at, "transform:built")
@@ -137,39 +138,41 @@ def transform_stage(settings: Settings, full_refresh: bool = False) -> dict:
         )
     publish(settings)
     crash_point(settings.kill_at, "transform:published")
-    return asdict(transformed) | {
-        "warehouse": str(settings.layout.warehouse),
-        "data_docs": gates[-1].docs_index,
-        "gates": verdicts,
-    }
+    return TransformResult(
+        **asdict(transformed),
+        warehouse=str(settings.layout.warehouse),
+        data_docs=gates[-1].docs_index,
+        gates=verdicts,
+    )
 
 
-def export_stage(settings: Settings) -> dict:
+def export_stage(settings: Settings) -> ExportResult:
     """Publish the due HR exports (each gated), deliver what HR has not received, report failures."""
     published = publish_due_exports(settings, settings.layout.warehouse)
-    result = {
-        "exports": [asdict(m) for m in published.months],
-        "deliveries": [asdict(d) for d in deliver_pending(settings)],
-        "data_docs": published.data_docs,
-        "gates": published.gates,
-    }
+    result = ExportResult(
+        exports=published.months,
+        deliveries=deliver_pending(settings),
+        data_docs=published.data_docs,
+        gates=published.gates,
+    )
     if published.failed:
         reports = ", ".join(m.failure_report for m in published.failed)
         periods = ", ".join(m.period for m in published.failed)
         failing = [v for v in published.gates if not v["passed"]]
         raise GateFailed(
-            f"export validation failed for {periods} ({broken_rules(failing)}); see {reports}", detail=result
+            f"export validation failed for {periods} ({broken_rules(failing)}); see {reports}",
+            detail=result.model_dump(mode="json"),
         )
     return result
 
 
-def alerts_stage(settings: Settings) -> dict:
+def alerts_stage(settings: Settings) -> AlertsResult:
     """Write the day's alert file (动态预警) from the published warehouse, then POST it to the
     alert endpoint when one is configured; a failed delivery raises
     ``exports.delivery.DeliveryError`` after the file was written (the run fails, exit 1; the
     next run delivers its own file)."""
     written = publish_alerts(settings, settings.layout.warehouse)
-    return written | {"delivery": deliver_alerts(settings, Path(written["file"]))}
+    return AlertsResult(**written, delivery=deliver_alerts(settings, Path(written["file"])))
 
 
 def nightly(
@@ -184,7 +187,7 @@ def nightly(
     """
     with writer(settings):
         started_at = settings.clock().isoformat(timespec="seconds")
-        ingested: dict[str, dict | None] = dict.fromkeys(SOURCES)
+        ingested: dict[str, IngestResult | None] = dict.fromkeys(SOURCES)
         transformed = exported = alerted = gate = None
         try:
             for source in SOURCES:

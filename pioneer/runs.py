@@ -5,37 +5,51 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from pydantic import BaseModel, Field, field_serializer
 
 from core.config import Settings
 from core.rules import rules_sha256
+from exports.delivery import Delivery
+from exports.hr import MonthOutcome
 from ingest.holds import held
+from pioneer.results import AlertsResult, ExportResult, GateVerdict, IngestResult, TransformResult
 
 
 class ClockWoundBack(ValueError):
     """A run's clock is earlier than the clock of a run already recorded on the home (exit 2)."""
 
 
-@dataclass
-class RunSummary:
+class RunSummary(BaseModel):
+    """A run's record (``HOME/runs/run_*.json`` is its JSON); a stage that failed or never ran is
+    None here and ``{}`` in the file."""
+
     started_at: str
     finished_at: str = ""
     clock: str = ""  # the run's one clock, to the microsecond (started_at is it to the second)
     status: str = "running"
-    ingest: dict = field(default_factory=dict)
-    transform: dict = field(default_factory=dict)
-    exports: list[dict] = field(default_factory=list)
-    deliveries: list[dict] = field(default_factory=list)
+    ingest: dict[str, IngestResult | None] = Field(default_factory=dict)
+    transform: TransformResult | None = None
+    exports: list[MonthOutcome] = Field(default_factory=list)
+    deliveries: list[Delivery] = Field(default_factory=list)
     data_docs: str | None = None
     warehouse: str = ""
     exports_dir: str = ""
-    alerts: dict = field(default_factory=dict)  # the day's alert file and its counts (exports/alerts.py)
-    gates: list[dict] = field(default_factory=list)  # every gate's verdict (GateResult.verdict)
+    alerts: AlertsResult | None = None  # the day's alert file and its counts (exports/alerts.py)
+    gates: list[GateVerdict] = Field(default_factory=list)  # every gate's verdict
     failed_gate: dict | None = None  # the gate that stopped the run: message, and each failure
-    held: list[dict] = field(default_factory=list)  # deliveries held when the run ended (ingest/holds.py)
+    held: list[dict] = Field(default_factory=list)  # deliveries held when the run ended (ingest/holds.py)
     rules_file: str = ""  # the rules file the run was configured with (Settings.rules_file)
     rules_sha256: str = ""  # sha256 of that file (its copy: HOME/rules/<sha256>/rules.csv, for replay)
+
+    @field_serializer("ingest")
+    def _ingest(self, ingest: dict[str, IngestResult | None]) -> dict[str, dict]:
+        return {source: result.model_dump(mode="json") if result else {} for source, result in ingest.items()}
+
+    @field_serializer("transform", "alerts")
+    def _stage(self, result: BaseModel | None) -> dict:
+        return result.model_dump(mode="json") if result else {}
 
 
 def write_run_record(settings: Settings, summary: RunSummary) -> Path:
@@ -47,18 +61,18 @@ def write_run_record(settings: Settings, summary: RunSummary) -> Path:
     while path.exists():  # the same night run twice keeps both records
         n += 1
         path = folder / f"run_{stamp}_{n}.json"
-    path.write_text(json.dumps(asdict(summary), ensure_ascii=False, indent=2, default=str))
+    path.write_text(json.dumps(summary.model_dump(mode="json", fallback=str), ensure_ascii=False, indent=2))
     return path
 
 
 def record_run(
     settings: Settings,
-    ingest: Mapping[str, dict | None],
-    transform: dict | None,
-    exported: dict | None,
+    ingest: Mapping[str, IngestResult | dict | None],
+    transform: TransformResult | dict | None,
+    exported: ExportResult | dict | None,
     gate: dict | None = None,
     started_at: str | None = None,
-    alerted: dict | None = None,
+    alerted: AlertsResult | dict | None = None,
     with_alerts: bool = False,
 ) -> tuple[RunSummary, Path]:
     """Assemble a run's record from its stage results and write it under HOME/runs.
@@ -75,26 +89,36 @@ def record_run(
     accepted or replaced: their events are not in what the run published).
     """
     finished_at = settings.clock().isoformat(timespec="seconds")
+    ingest = {source: _typed(IngestResult, result) for source, result in ingest.items()}
+    transform, exported = _typed(TransformResult, transform), _typed(ExportResult, exported)
+    alerted = _typed(AlertsResult, alerted)
     done = transform is not None and exported is not None and None not in ingest.values()
     done = done and (alerted is not None or not with_alerts)
+    # a failed export gate still names what it published
+    published = exported or ExportResult.model_validate(gate or {})
     summary = RunSummary(
-        started_at=started_at or finished_at, finished_at=finished_at, clock=settings.clock().isoformat()
+        started_at=started_at or finished_at,
+        finished_at=finished_at,
+        clock=settings.clock().isoformat(),
+        status="success" if done else "validation_failed" if gate else "failed",
+        ingest=ingest,
+        transform=transform,
+        exports=published.exports,
+        deliveries=published.deliveries,
+        data_docs=(exported.data_docs if exported else None) or (transform.data_docs if transform else None),
+        warehouse=transform.warehouse if transform else "",
+        exports_dir=str(settings.layout.hr),
+        alerts=alerted,
+        gates=[
+            *(v for r in ingest.values() if r for v in r.gates),
+            *(transform.gates if transform else []),
+            *(exported.gates if exported else []),
+            *(gate or {}).get("gates", []),
+        ],
+        held=held(settings.home),
+        rules_file=str(settings.rules_file),
+        rules_sha256=rules_sha256(settings.rules_file),
     )
-    summary.rules_file = str(settings.rules_file)
-    summary.rules_sha256 = rules_sha256(settings.rules_file)
-    summary.status = "success" if done else "validation_failed" if gate else "failed"
-    summary.held = held(settings.home)
-    summary.ingest = {source: result or {} for source, result in ingest.items()}
-    summary.transform = transform or {}
-    summary.warehouse = summary.transform.get("warehouse", "")
-    published = exported or gate or {}  # a failed export gate still names what it published
-    summary.exports = published.get("exports", [])
-    summary.deliveries = published.get("deliveries", [])
-    summary.data_docs = (exported or {}).get("data_docs") or summary.transform.get("data_docs")
-    summary.exports_dir = str(settings.layout.hr)
-    summary.alerts = alerted or {}
-    stages = [*(r for r in ingest.values() if r), transform or {}, exported or {}, gate or {}]
-    summary.gates = [verdict for stage in stages for verdict in stage.get("gates", [])]
     if gate:
         summary.failed_gate = {
             "message": gate["message"],
@@ -106,6 +130,11 @@ def record_run(
             ],
         }
     return summary, write_run_record(settings, summary)
+
+
+def _typed(model: type[BaseModel], result: BaseModel | dict | None):
+    """A stage's result as its model: as the stage returned it, or from its JSON (an Airflow XCom)."""
+    return None if result is None else model.model_validate(result)
 
 
 def recorded_clocks(settings: Settings) -> list[tuple[dt.datetime, Path]]:

@@ -181,13 +181,13 @@ def test_a_failed_gate_holds_the_delivery_and_a_corrected_file_replaces_it(setti
 
     # a night with nothing new passes and leaves it held
     night2 = at(settings, dt.datetime(2026, 10, 8, 2, 0))
-    assert ingest_stage(night2, "performance")["replaced"] == []
+    assert ingest_stage(night2, "performance").replaced == []
     assert [h["batch_id"] for h in holds.held(settings.home)] == [held["batch_id"]]
 
     # the corrected file, under the same name: passes, replaces the held batch
     night3 = at(settings, dt.datetime(2026, 10, 9, 2, 0))
     kpi_file(night3, "kpi_202609.csv", range(1, 16), bad=0, score=95)
-    (replaced,) = ingest_stage(night3, "performance")["replaced"]
+    (replaced,) = ingest_stage(night3, "performance").replaced
     assert replaced["batch_id"] == held["batch_id"]
     assert replaced["by"] == "20261009T020000-performance-001"
     assert holds.held(settings.home) == []
@@ -208,7 +208,7 @@ def test_a_batch_corrected_in_part_stays_held(settings):
     assert held["files"] == ["kpi_a_202609.csv", "kpi_b_202609.csv"]
     night2 = at(settings, dt.datetime(2026, 10, 8, 2, 0))
     kpi_file(night2, "kpi_a_202609.csv", range(1, 16), bad=0, score=95)
-    assert ingest_stage(night2, "performance")["replaced"] == []  # kpi_b was not delivered again
+    assert ingest_stage(night2, "performance").replaced == []  # kpi_b was not delivered again
     assert [h["batch_id"] for h in holds.held(settings.home)] == [held["batch_id"]]
 
 
