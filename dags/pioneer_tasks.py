@@ -86,7 +86,8 @@ def _gated(stage, source: str | None = None) -> dict:
     settings = run_settings()
     try:
         with writer(settings, source), progress(get_current_context()["ti"].task_id):
-            return stage(settings).model_dump(mode="json", fallback=str)  # the typed result as its JSON (XCom)
+            # the typed result as its JSON (XCom)
+            return stage(settings).model_dump(mode="json", fallback=str)
     except GateFailed as failed:
         get_current_context()["ti"].xcom_push(GATE_KEY, failed.as_dict())
         raise AirflowFailException(str(failed)) from failed
