@@ -10,7 +10,6 @@ record. The two records must be identical and readable by ``pioneer status``.
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,6 +24,7 @@ from exports.delivery import DeliveryError
 from ingest.schema import SOURCES
 from pioneer import run
 from pioneer.cli import app
+from pioneer.results import AlertsResult, ExportResult, IngestResult, TransformResult
 from pioneer.runs import RunSummary, record_run
 
 EXPORTED = {"period": "2026-10", "version": 1, "rows": 3, "path": "2026-10/x_v1.csv", "action": "published"}
@@ -38,30 +38,36 @@ class Stages:
         self.scenario, self.home = scenario, home
         self.fails, self.status, self.exit_code = SCENARIOS[scenario]
 
-    def _result(self, stage: str, result: dict) -> dict:
+    def _result(self, stage: str, result):
         if stage in self.fails:
             raise self.fails[stage]
         return result
 
-    def ingest(self, settings, source: str) -> dict:
+    def ingest(self, settings, source: str) -> IngestResult:
         added = {"events_added": {f"{source}_entity": 2}, "quarantined": {"bad_date": 1}}
-        return self._result(source, {"source": source, "files_loaded": 1, **added})
+        return self._result(source, IngestResult(source=source, files_loaded=1, **added))
 
-    def transform(self, settings, full_refresh: bool = False) -> dict:
+    def transform(self, settings, full_refresh: bool = False) -> TransformResult:
         warehouse = str(self.home / "warehouse.duckdb")
         return self._result(
-            "transform", {"months_rebuilt": ["2026-10"], "warehouse": warehouse, "data_docs": "gx/marts.html"}
+            "transform",
+            TransformResult(months_rebuilt=["2026-10"], warehouse=warehouse, data_docs="gx/marts.html"),
         )
 
-    def export(self, settings) -> dict:
-        return self._result("export", {"exports": [EXPORTED], "deliveries": [], "data_docs": "gx/hr.html"})
+    def export(self, settings) -> ExportResult:
+        return self._result("export", ExportResult(exports=[EXPORTED], deliveries=[], data_docs="gx/hr.html"))
 
-    def alerts(self, settings) -> dict:
+    def alerts(self, settings) -> AlertsResult:
         file = str(self.home / "exports" / "alerts" / "2026-11-05.json")
         return self._result(
             "alerts",
-            {"file": file, "cadence_at_risk": 2, "cadence_missed": 1, "branches_at_risk": 1}
-            | {"departments_below_kpi_coverage": 0, "delivery": None},
+            AlertsResult(
+                file=file,
+                cadence_at_risk=2,
+                cadence_missed=1,
+                branches_at_risk=1,
+                departments_below_kpi_coverage=0,
+            ),
         )
 
 
@@ -187,7 +193,7 @@ def test_cli_and_dag_leave_the_same_record(stages, monkeypatch):
     from_dag = json.loads(dag_run(monkeypatch).read_text())
 
     assert from_dag == from_cli
-    assert set(from_cli) == {f.name for f in fields(RunSummary)}
+    assert set(from_cli) == set(RunSummary.model_fields)
     assert from_cli["status"] == stages.status
     assert from_cli["started_at"] == from_cli["finished_at"] == pendulum.parse(LOGICAL_DATE).isoformat()
     assert list(from_cli["ingest"]) == list(SOURCES)
