@@ -10,6 +10,7 @@ record. The two records must be identical and readable by ``pioneer status``.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,14 +22,18 @@ from typer.testing import CliRunner
 
 from core.config import Settings
 from exports.delivery import DeliveryError
+from exports.hr import MonthOutcome
 from ingest.schema import SOURCES
 from pioneer import run
 from pioneer.cli import app
 from pioneer.results import AlertsResult, ExportResult, IngestResult, TransformResult
 from pioneer.runs import RunSummary, record_run
 
-EXPORTED = {"period": "2026-10", "version": 1, "rows": 3, "path": "2026-10/x_v1.csv", "action": "published"}
-REJECTED = {"period": "2026-10", "version": None, "rows": 3, "path": "", "action": "failed"}
+# what the export stage reports of a month (exports.hr.MonthOutcome), as the record keeps it
+EXPORTED = asdict(
+    MonthOutcome(period="2026-10", version=1, rows=3, path="2026-10/x_v1.csv", action="published")
+)
+REJECTED = asdict(MonthOutcome(period="2026-10", version=None, rows=3, path="", action="failed"))
 
 
 class Stages:
