@@ -20,7 +20,7 @@ def test_catalogue_has_lineage_from_sources_to_the_hr_export(demo_home):
     assert set(export["depends_on"]["nodes"]) == {
         "model.pioneer.fct_member_index_monthly",
         "model.pioneer.dim_member",
-        "seed.core.rules",
+        "seed.pioneer.rules",
     }
     assert export["meta"]["data_docs"].endswith("gx/uncommitted/data_docs/local_site/index.html")
     assert "exposure.pioneer.monthly_report" in manifest["exposures"]
