@@ -10,7 +10,7 @@ Readers (``status``, ``sql``, analysts) take no lock.
 
 The holder writes who it is into its lock file; a refused run names it: "home is in use by run X
 since T". After a crash, the next writer clears what the interrupted run left
-(``pioneer.run.clear_leftovers``): reservations of batches that never finished, source-gate scratch
+(``pioneer.pipeline.clear_leftovers``): reservations of batches that never finished, source-gate scratch
 folders, a stale candidate warehouse, export staging folders (after finishing or rolling back an
 interrupted publication, ``exports.hr.recover_publications``).
 

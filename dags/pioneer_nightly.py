@@ -1,7 +1,7 @@
 """Pioneer Index nightly job, 01:30 Asia/Shanghai: ingest every source → transform → export → alerts
 → run record.
 
-A table of contents over ``pioneer.run``'s stage functions (the tasks live in ``pioneer_tasks.py``).
+A table of contents over ``pioneer.pipeline``'s stage functions (the tasks live in ``pioneer_tasks.py``).
 The run's logical date is the pipeline clock, so ``airflow backfill create --dag-id pioneer_nightly
 --from-date … --to-date …`` replays those nights; re-runs are idempotent (the event store dedupes,
 exports publish only on change).

@@ -1,4 +1,4 @@
-"""The tasks of the Pioneer DAGs: thin wrappers over the stage functions of ``pioneer.run``.
+"""The tasks of the Pioneer DAGs: thin wrappers over the stage functions of ``pioneer.pipeline``.
 
 Configuration comes from the ``PIONEER_*`` environment (``core.config.Settings``) plus the
 Airflow connections below when they are defined; the pipeline clock is the DAG run's logical
@@ -77,11 +77,11 @@ def run_settings():
 
 
 def _gated(stage, source: str | None = None) -> dict:
-    """Run a gated stage holding the home (``pioneer.run.writer``: shared with the other sources'
+    """Run a gated stage holding the home (``pioneer.pipeline.writer``: shared with the other sources'
     ingestion when ``source`` is given, else alone); a failed gate fails the task at once (no
     retry) and is kept for the record."""
-    from pioneer.run import GateFailed, writer
-    from pioneer.runs import ClockWoundBack
+    from pioneer.pipeline import GateFailed, writer
+    from pioneer.records import ClockWoundBack
 
     settings = run_settings()
     try:
@@ -100,7 +100,7 @@ def ingest(source: str) -> dict:
     """Ingest one source and gate what it added (skipped when the run's ``sources`` param omits it)."""
     if source not in get_current_context()["params"].get("sources", SOURCES):
         raise AirflowSkipException(f"{source} not selected for this run")
-    from pioneer.run import ingest_stage
+    from pioneer.pipeline import ingest_stage
 
     return _gated(lambda settings: ingest_stage(settings, source), source)
 
@@ -118,7 +118,7 @@ def ingest_tasks() -> dict:
 @task(pool=DUCKDB_POOL, inlets=list(EVENTS.values()), retries=1, execution_timeout=timedelta(hours=2))
 def transform() -> dict:
     """dbt build on a candidate warehouse, mart gates, atomic publish."""
-    from pioneer.run import transform_stage
+    from pioneer.pipeline import transform_stage
 
     return _gated(transform_stage)
 
@@ -126,7 +126,7 @@ def transform() -> dict:
 @task(pool=DUCKDB_POOL, execution_timeout=timedelta(hours=1))
 def export() -> dict:
     """Validate and publish the due HR exports, deliver them."""
-    from pioneer.run import export_stage
+    from pioneer.pipeline import export_stage
 
     return _gated(export_stage)
 
@@ -136,7 +136,7 @@ def alerts() -> dict:
     """Write the day's alert file (动态预警) and deliver it. It runs once the warehouse was
     published, also when an export gate failed (upstream: transform and export; not when transform
     failed), so a failed delivery fails this task only after the exports were published."""
-    from pioneer.run import alerts_stage
+    from pioneer.pipeline import alerts_stage
 
     return _gated(alerts_stage)
 
@@ -152,8 +152,8 @@ def _summary(
     ingested: dict, transformed: dict | None, exported: dict | None, alerted: dict | None = None
 ) -> str:
     """Write the run record under PIONEER_HOME/runs (what ``pioneer status`` reads) with
-    ``pioneer.runs.record_run``, as ``pioneer run`` does: a failed or skipped stage passes None."""
-    from pioneer.runs import record_run
+    ``pioneer.records.record_run``, as ``pioneer run`` does: a failed or skipped stage passes None."""
+    from pioneer.records import record_run
 
     context = get_current_context()
     ti = context["ti"]

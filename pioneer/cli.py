@@ -20,7 +20,7 @@ from core.home import PRIVATE_UMASK
 from core.months import is_period
 
 if TYPE_CHECKING:
-    from pioneer.runs import RunSummary
+    from pioneer.records import RunSummary
 
 app = typer.Typer(
     help="Pioneer Index (先锋指数) pipeline: ingest → dbt → validate → publish.",
@@ -137,8 +137,8 @@ def run(
         fail(EXIT_USAGE, f"--sources {settings.sources} is not a directory")
     from core.home import HomeInUse
     from core.rules import RulesFileError, load_rules
-    from pioneer.run import GateFailed, nightly
-    from pioneer.runs import ClockWoundBack, last_run
+    from pioneer.pipeline import GateFailed, nightly
+    from pioneer.records import ClockWoundBack, last_run
 
     try:
         load_rules(settings.rules_file)
@@ -388,8 +388,8 @@ def accept(
     from core.home import HomeInUse
     from ingest.holds import NotHeld
     from ingest.holds import accept as accept_batches
-    from pioneer.run import writer
-    from pioneer.runs import ClockWoundBack
+    from pioneer.pipeline import writer
+    from pioneer.records import ClockWoundBack
 
     settings = settings_from(home=home, now=now)
     if not settings.home.is_dir():

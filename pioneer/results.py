@@ -1,7 +1,7 @@
 """What each stage of a run returns, typed, from the stage function through the CLI to the run
-record (``pioneer.runs.RunSummary``).
+record (``pioneer.records.RunSummary``).
 
-The stage functions of ``pioneer.run`` return these models; ``pioneer run`` hands them on as they
+The stage functions of ``pioneer.pipeline`` return these models; ``pioneer run`` hands them on as they
 are, the Airflow tasks pass them between tasks as their JSON (XCom) and the summary task reads
 them back with ``model_validate``, so both make the same record from the same types. A run
 record on disk is their ``model_dump``.

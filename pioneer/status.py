@@ -16,7 +16,7 @@ from core.config import Settings
 from core.layout import Home
 from ingest.holds import held
 from ingest.schema import SOURCES
-from pioneer.runs import last_run
+from pioneer.records import last_run
 
 
 def _count_rows(con: duckdb.DuckDBPyConnection, pattern: str) -> int:

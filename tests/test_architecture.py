@@ -73,7 +73,7 @@ def test_the_ground_layer_importing_a_stage_breaks_the_contract(tree_copy):
 
 
 def test_a_stage_importing_the_application_breaks_the_contract(tree_copy):
-    (tree_copy / "ingest" / "shortcut.py").write_text("import pioneer.run  # noqa\n")
+    (tree_copy / "ingest" / "shortcut.py").write_text("import pioneer.pipeline  # noqa\n")
     result = lint_imports(tree_copy)
     assert result.returncode != 0
     assert "ingest is not allowed to import pioneer" in result.stdout

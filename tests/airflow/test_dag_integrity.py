@@ -44,7 +44,7 @@ from airflow.dag_processing.dagbag import BundleDagBag
 
 bag = BundleDagBag(dag_folder=sys.argv[1], bundle_path=sys.argv[1])
 assert not bag.import_errors, bag.import_errors
-heavy = {"duckdb", "pandas", "pyarrow", "numpy", "great_expectations", "dbt", "altair", "pioneer.run"}
+heavy = {"duckdb", "pandas", "pyarrow", "numpy", "great_expectations", "dbt", "altair", "pioneer.pipeline"}
 print(sorted(name for name in sys.modules if name in heavy or name.split(".")[0] in heavy))
 """
 

@@ -35,11 +35,11 @@ log_file = Path(sys.argv[1])
 log_file.parent.mkdir(parents=True, exist_ok=True)
 with log_file.open("wb") as out:
     configure_logging(json_output=True, output=out)
-    import pioneer.run
+    import pioneer.pipeline
     import pioneer_tasks
 
     nothing_new = SimpleNamespace(months=[], failed=[], data_docs=None, gates=[])
-    pioneer.run.publish_due_exports = lambda settings, warehouse: nothing_new
+    pioneer.pipeline.publish_due_exports = lambda settings, warehouse: nothing_new
     ti = SimpleNamespace(task_id="export", xcom_push=lambda key, value: None)
     context = {"params": {}, "logical_date": pendulum.parse(sys.argv[2]), "ti": ti}
     pioneer_tasks.get_current_context = lambda: context

@@ -1,6 +1,6 @@
 """One run record for the same stage results, whether ``pioneer run`` or the DAG ran the stages.
 
-Both paths leave their record through ``pioneer.runs.record_run``. Here the stage functions are
+Both paths leave their record through ``pioneer.records.record_run``. Here the stage functions are
 replaced by fakes that return (or raise) the same results; the CLI runs them in-process through
 ``pioneer run``, the DAG's tasks run them as Airflow would (each task's function, a failed gate
 pushed to XCom, downstream tasks not run after a failure), then the DAG's summary task writes its
@@ -24,10 +24,10 @@ from core.config import Settings
 from exports.delivery import DeliveryError
 from exports.hr import MonthOutcome
 from ingest.schema import SOURCES
-from pioneer import run
+from pioneer import pipeline
 from pioneer.cli import app
+from pioneer.records import RunSummary, record_run
 from pioneer.results import AlertsResult, ExportResult, IngestResult, TransformResult
-from pioneer.runs import RunSummary, record_run
 
 # what the export stage reports of a month (exports.hr.MonthOutcome), as the record keeps it
 EXPORTED = asdict(
@@ -80,7 +80,7 @@ SCENARIOS = {  # name → ({failing stage: what it raises}, the record's status,
     "success": ({}, "success", 0),
     "export_gate": (
         {
-            "export": run.GateFailed(
+            "export": pipeline.GateFailed(
                 "export validation failed for 2026-10",
                 detail={"exports": [REJECTED], "deliveries": [], "data_docs": "gx/hr_failed.html"},
             )
@@ -89,12 +89,12 @@ SCENARIOS = {  # name → ({failing stage: what it raises}, the record's status,
         3,
     ),
     "source_gate": (
-        {SOURCES[-1]: run.GateFailed(f"source gate failed for {SOURCES[-1]}")},
+        {SOURCES[-1]: pipeline.GateFailed(f"source gate failed for {SOURCES[-1]}")},
         "validation_failed",
         3,
     ),
     "mart_gate": (
-        {"transform": run.GateFailed("mart gate failed, warehouse not published")},
+        {"transform": pipeline.GateFailed("mart gate failed, warehouse not published")},
         "validation_failed",
         3,
     ),
@@ -102,7 +102,9 @@ SCENARIOS = {  # name → ({failing stage: what it raises}, the record's status,
     "alert_delivery": ({"alerts": DeliveryError("delivery of alerts 2026-11-05.json failed")}, "failed", 1),
     "export_gate_and_alert_delivery": (  # the export's gate decides the exit status
         {
-            "export": run.GateFailed("export validation failed for 2026-10", detail={"exports": [REJECTED]}),
+            "export": pipeline.GateFailed(
+                "export validation failed for 2026-10", detail={"exports": [REJECTED]}
+            ),
             "alerts": DeliveryError("delivery of alerts 2026-11-05.json failed"),
         },
         "validation_failed",
@@ -113,13 +115,13 @@ SCENARIOS = {  # name → ({failing stage: what it raises}, the record's status,
 
 @pytest.fixture
 def stages(request, tmp_path, monkeypatch) -> Stages:
-    """The scenario's fake stages, patched in ``pioneer.run``: where ``nightly`` looks them up, and
+    """The scenario's fake stages, patched in ``pioneer.pipeline``: where ``nightly`` looks them up, and
     where the DAG tasks import them from when they run."""
     fake = Stages(request.param, tmp_path / "home")
-    monkeypatch.setattr(run, "ingest_stage", fake.ingest)
-    monkeypatch.setattr(run, "transform_stage", fake.transform)
-    monkeypatch.setattr(run, "export_stage", fake.export)
-    monkeypatch.setattr(run, "alerts_stage", fake.alerts)
+    monkeypatch.setattr(pipeline, "ingest_stage", fake.ingest)
+    monkeypatch.setattr(pipeline, "transform_stage", fake.transform)
+    monkeypatch.setattr(pipeline, "export_stage", fake.export)
+    monkeypatch.setattr(pipeline, "alerts_stage", fake.alerts)
     for name in ("PIONEER_NOW", "PIONEER_SOURCES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PIONEER_HOME", str(fake.home))

@@ -17,7 +17,7 @@ from conftest import KPI_HEADER, ROSTER_HEADER, at, write_lines
 
 from ingest import holds
 from ingest.store import EventStore
-from pioneer.run import GateFailed, ingest_stage
+from pioneer.pipeline import GateFailed, ingest_stage
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = dt.datetime(2026, 10, 7, 2, 0)

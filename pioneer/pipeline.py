@@ -2,7 +2,7 @@
 
 Each stage is one function; the CLI's ``pioneer run`` calls :func:`nightly`, which calls them
 in turn, and the Airflow DAG calls the same stage functions as separate tasks. Both leave their
-run record through ``pioneer.runs.record_run`` from the stages' results.
+run record through ``pioneer.records.record_run`` from the stages' results.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from ingest import holds
 from ingest.run import SourceSummary, ingest_source
 from ingest.schema import SOURCES
 from pioneer.progress import Timings, stage
+from pioneer.records import RunSummary, check_clock, record_run
 from pioneer.results import AlertsResult, ExportResult, IngestResult, TransformResult
-from pioneer.runs import RunSummary, check_clock, record_run
 from pioneer.transform import build, publish
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class GateFailed(RuntimeError):
         self.detail = detail or {}
 
     def as_dict(self) -> dict:
-        """The failure as the run record takes it (``pioneer.runs.record_run``'s ``gate``)."""
+        """The failure as the run record takes it (``pioneer.records.record_run``'s ``gate``)."""
         return {"message": str(self), **self.detail}
 
 

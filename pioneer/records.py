@@ -77,7 +77,7 @@ def record_run(
 ) -> tuple[RunSummary, Path]:
     """Assemble a run's record from its stage results and write it under HOME/runs.
 
-    The one place a run record is made: ``pioneer run`` (:func:`pioneer.run.nightly`) and the
+    The one place a run record is made: ``pioneer run`` (:func:`pioneer.pipeline.nightly`) and the
     DAGs' summary task both call it. Each stage result is what its stage function returned, or
     None when the stage failed or never ran (``ingest`` maps each source of the run to its
     result); ``gate`` is the failed validation gate that stopped the run, as
