@@ -190,7 +190,7 @@ def publish(settings: Settings) -> Path:
 
 
 def rebuilt_months(warehouse: Path) -> list[str]:
-    """Months of the member index that this build recomputed (``intermediate.int_dirty_months``).
+    """Months of the member index that this build recomputed (``audit.rebuilt_months``).
 
     A full build lists every month of the marts; an incremental one only the months that arrivals,
     the clock or a rule change touched and the months that read them (dbt_project/README.md,
@@ -202,10 +202,6 @@ def rebuilt_months(warehouse: Path) -> list[str]:
     if not warehouse.exists():
         return []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        sql = """
-            select dirty.month from intermediate.int_dirty_months as dirty
-            where dirty.is_reported
-              and exists (select 1 from marts.fct_member_index_monthly as fct where fct.month = dirty.month)
-            order by dirty.month
-        """
-        return [row[0] for row in con.execute(sql).fetchall()]
+        return [
+            row[0] for row in con.execute("select month from audit.rebuilt_months order by month").fetchall()
+        ]
