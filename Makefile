@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.8
 LANDING ?= data/landing
 HOME_DIR ?= data/state
+LINT_HOME := $(CURDIR)/dbt_project/target/lint_home
 
 .PHONY: install run test lint lock clean docs airflow bench
 
@@ -36,10 +37,13 @@ test: install  ## the whole test suite (installs Debian's chromium for the repor
 docs: install  ## dbt docs (models, columns, lineage) and GX Data Docs, served on 127.0.0.1 (a free port; DOCS_PORT=N to fix it)
 	$(VENV)/bin/pioneer docs --home $(HOME_DIR) --serve --port $${DOCS_PORT:-0}
 
-lint: install  ## ruff, and the layers of the import graph (import-linter, pyproject.toml)
+lint: install  ## ruff, the layers of the import graph (import-linter, pyproject.toml), sqlfluff over dbt_project/ (.sqlfluff: dbt templater, compiled against an empty scratch home)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	mkdir -p $(LINT_HOME)
+	PIONEER_HOME=$(LINT_HOME) PIONEER_WAREHOUSE_PATH=$(LINT_HOME)/warehouse.duckdb DBT_SEND_ANONYMOUS_USAGE_STATS=false \
+		$(VENV)/bin/sqlfluff lint dbt_project
 
 airflow: install  ## Airflow 3 locally (standalone, SQLite) running dags/ on the demo landing zone; Ctrl-C stops it
 	scripts/airflow_local.sh

@@ -10,18 +10,19 @@
 -#}
 
 {#- The months to compute, as a subquery with month_start, month_end and month: the dirty months when
-    the model builds incrementally, else every reported month. Both refs are taken on every parse so
-    that the dependency is known whether or not the model is incremental. -#}
+    the model builds incrementally, else every reported month. Both refs are taken at parse time so
+    that the dependency is known whether or not the model is incremental; at run time only the one
+    read is resolved. A unit test builds its model whole like a first build (it overrides
+    is_incremental to false) and gives int_months the months to build: the same SQL, over its inputs. -#}
 {% macro months_to_build() -%}
-    {%- if is_unit_test() -%}
-        {{ return('(select month_start, month_end, month from ' ~ ref('int_months') ~ ')') }}
+    {%- if not execute -%}
+        {%- do ref('int_dirty_months') -%}
+        {%- do ref('int_months') -%}
     {%- endif -%}
-    {%- set dirty = ref('int_dirty_months') -%}
-    {%- set reported = ref('int_months') -%}
     {%- if is_incremental() -%}
-        (select month_start, month_end, month from {{ dirty }} where is_reported)
+        (select month_start, month_end, month from {{ ref('int_dirty_months') }} where is_reported)
     {%- else -%}
-        (select month_start, month_end, month from {{ reported }})
+        (select month_start, month_end, month from {{ ref('int_months') }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -29,9 +30,6 @@
     compute, or, with offsets (in months), is that many months before one (the months whose index
     a month-over-month or year-over-year delta of a month to compute reads). -#}
 {% macro in_months_to_build(column, key='month_start', offsets=[0]) -%}
-    {%- if is_unit_test() -%}
-        {{ return('(1 = 1)') }}
-    {%- endif -%}
     {%- set months = months_to_build() -%}
     (
     {%- for offset in offsets -%}
@@ -42,11 +40,6 @@
         {%- endif -%}
     {%- endfor %}
     )
-{%- endmacro %}
-
-{#- A dbt unit test compiles a model against its `given` inputs only: every month is to build. -#}
-{% macro is_unit_test() -%}
-    {{ return(model is mapping and model.get('resource_type') == 'unit_test') }}
 {%- endmacro %}
 
 {#- Custom incremental strategy: replace whole months. The month column is `month_start` unless the
@@ -94,7 +87,7 @@
     Right for entities whose latest-version key lies within one month and that have no tombstones
     (a month emptied by deletions would keep its old rows): the learning exports. -#}
 {% macro events_of_new_months(source_name, entity, date_column) -%}
-    {%- set incremental = not is_unit_test() and is_incremental() -%}
+    {%- set incremental = is_incremental() -%}
     {%- set previous_batches = previous_build_state('build_batches') if incremental else none -%}
     select * from {{ source(source_name, entity) }}
     {%- if previous_batches is not none %}

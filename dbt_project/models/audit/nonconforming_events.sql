@@ -1,6 +1,11 @@
 -- Events the build left out because a stored value does not convert to the type the store
 -- declares (macros/conforming_source.sql): one row per event and drifted column. Empty in a
 -- healthy home; `pioneer doctor --repair` moves such events to the quarantine. No raw payload.
+-- Reads the event store itself, unguarded (builtins.source): one of the models allowed to read
+-- sources outside staging (tests/dbt/test_project_layout.py).
+{%- for source_name, entity in event_entities() %}
+-- depends_on: {{ builtins.source(source_name, entity) }}
+{%- endfor %}
 {%- set parts = [] -%}
 {%- for node in graph.sources.values() if node.package_name == project_name -%}
     {%- for column, declared in drifted_columns(node.source_name, node.name) -%}
