@@ -6,9 +6,11 @@ block the writer. Each source writes only under its own directories and names
 its files after its own batch ids, so the ingest tasks of different sources may
 run concurrently.
 
-Write order of one batch: events, quarantine, files ledger, batch summary. A
-crash in between re-processes the files on the next run and the event-id
-anti-join keeps the store free of duplicates.
+Write order of one batch: reservation, events, quarantine, files ledger, batch
+summary (:func:`ingest.batch.load_batch`, the one implementation). A crash in
+between re-processes the files on the next run and the event-id anti-join keeps
+the store free of duplicates; the reservation left without its summary
+(:func:`unfinished_batches`) is cleared by the next writer.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from ingest.schema import (
     sql_text,
     typed_columns,
 )
+from ingest.sql_files import read
 from pioneer.config import SHANGHAI
 
 Relation = pa.Table | duckdb.DuckDBPyRelation
@@ -59,8 +62,9 @@ def strict_json_object(text: str) -> bool:
 
 
 class EventStore:
-    """The store under ``home``. ``db`` is an in-memory DuckDB session (time zone Asia/Shanghai)
-    in which connectors build the relations they pass to :meth:`append`."""
+    """The store under ``home``. ``db`` is an in-memory DuckDB session (time zone Asia/Shanghai,
+    with the parse SQL's helpers, ``ingest/sql/macros.sql``) in which connectors build the
+    relations they pass to :meth:`append`."""
 
     def __init__(self, home: Path):
         self.home = Path(home)
@@ -69,6 +73,7 @@ class EventStore:
         self.db = duckdb.connect()
         self.db.execute("SET TimeZone = 'Asia/Shanghai'")
         self.db.create_function("strict_json_object", strict_json_object, ["VARCHAR"], "BOOLEAN")
+        self.db.execute(read("macros.sql"))
         self._create_layout()
 
     # ---- layout -------------------------------------------------------------------------
@@ -124,7 +129,7 @@ class EventStore:
             return batch_id
 
     def finish_batch(self, batch_id: str, summary: dict) -> None:
-        """Write the batch summary, last of a batch's files."""
+        """Write the batch summary, last of a batch's files: the batch is finished."""
         path = self.events_dir / "_batches" / f"{batch_id}.json"
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(json.dumps({"batch_id": batch_id, **summary}, ensure_ascii=False, default=str))
@@ -269,3 +274,10 @@ class EventStore:
             schema=WATERMARKS,
         )
         self._write_atomic(table, self.events_dir / "_watermarks" / f"{batch_id}-{entity}.parquet")
+
+
+def unfinished_batches(home: Path) -> list[Path]:
+    """Reservations ``HOME/events/_batches/<id>.started`` of batches that never wrote their summary
+    (interrupted: see :mod:`ingest.batch`); reads the home only."""
+    batches = Path(home) / "events" / "_batches"
+    return sorted(p for p in batches.glob("*.started") if not p.with_suffix(".json").exists())

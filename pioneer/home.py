@@ -172,8 +172,9 @@ def crash_point(kill_at: str | None, point: str) -> None:
 
 def orphan_batches(home: Path) -> list[Path]:
     """Reservations of batches that never wrote their summary (an interrupted batch)."""
-    batches = home / "events" / "_batches"
-    return sorted(p for p in batches.glob("*.started") if not p.with_suffix(".json").exists())
+    from ingest.store import unfinished_batches
+
+    return unfinished_batches(home)
 
 
 def scratch(home: Path) -> list[Path]:
