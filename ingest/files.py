@@ -61,7 +61,7 @@ class SourceFile:
 
 
 # (store, feed, the batch's files, batch id, clock) → new events per entity, appended from ``parsed``
-Derive = Callable[[EventStore, Feed, list["SourceFile"], str, dt.datetime], dict[str, int]]
+Derive = Callable[[EventStore, Feed, list[SourceFile], str, dt.datetime], dict[str, int]]
 
 
 def decode(path: Path, data: bytes) -> bytes:
