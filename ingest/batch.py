@@ -15,8 +15,8 @@ new file that appears by atomic rename:
 Recovery: a crash before 4 leaves the files out of the ledger, so the next run loads them again in
 a new batch and the store's anti-joins (event id; entity, file, position and reason of a quarantine
 row) leave out what the unfinished batch wrote; a crash between 4 and 5 leaves a complete batch.
-Either way the reservation stays without its summary (``ingest.store.unfinished_batches``), and
-the next writer clears it (``pioneer.home.clear_leftovers``, ``pioneer doctor --repair``).
+Either way the reservation stays without its summary (``pioneer.home.orphan_batches``), and the
+next writer clears it (``pioneer.home.clear_leftovers``, ``pioneer doctor --repair``).
 """
 
 from __future__ import annotations

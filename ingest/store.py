@@ -10,7 +10,7 @@ Write order of one batch: reservation, events, quarantine, files ledger, batch
 summary (:func:`ingest.batch.load_batch`, the one implementation). A crash in
 between re-processes the files on the next run and the event-id anti-join keeps
 the store free of duplicates; the reservation left without its summary
-(:func:`unfinished_batches`) is cleared by the next writer.
+(``pioneer.home.orphan_batches``) is cleared by the next writer.
 """
 
 from __future__ import annotations
@@ -274,10 +274,3 @@ class EventStore:
             schema=WATERMARKS,
         )
         self._write_atomic(table, self.events_dir / "_watermarks" / f"{batch_id}-{entity}.parquet")
-
-
-def unfinished_batches(home: Path) -> list[Path]:
-    """Reservations ``HOME/events/_batches/<id>.started`` of batches that never wrote their summary
-    (interrupted: see :mod:`ingest.batch`); reads the home only."""
-    batches = Path(home) / "events" / "_batches"
-    return sorted(p for p in batches.glob("*.started") if not p.with_suffix(".json").exists())
