@@ -1,13 +1,15 @@
 """What every file connector shares: decoding, reading a file's records (JSON lines, or CSV
 rows by the ``csv`` module), the keyed phone hash, and turning a feed's parsed rows into
-events and quarantine rows.
+events and quarantine rows (written batch by batch by :mod:`ingest.batch`).
 
-A feed's parse SQL reads the table ``records`` (one row per non-blank data record:
+A feed's parse SQL (``ingest/sql/<source>/<entity>.sql``, :mod:`ingest.sql_files`) reads the table ``records`` (one row per non-blank data record:
 ``source_file, file_date, source_position, raw`` and, for CSV, one VARCHAR column per
 listed header column, blank → NULL; a CSV record may span lines: ``source_position`` is the
 line it starts on, ``raw`` all its lines) and returns, per record, the entity's typed columns plus
 ``source_file, source_position, raw, reject_reason, detail, natural_key, record_time, deleted``.
-``reject_reason`` (a quarantine reason code) NULL means the record is a good event.
+``reject_reason`` (a quarantine reason code) NULL means the record is a good event. A feed
+whose events are derived from its records (``derive``: the roster's snapshots) returns the
+records' columns instead of the event columns (``natural_key, record_time, deleted``).
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +46,9 @@ class Feed:
     columns: dict[str, str] | None  # CSV header name → column name in ``records``; None: JSON lines
     parse: str  # SQL over ``records`` (see module doc)
     date_prefix: str | None = None  # names are <date_prefix>YYYY-MM-DD.csv: ``records.file_date``
+    params: Mapping[str, object] = field(default_factory=dict)  # the parse SQL's prepared parameters
+    per_name: bool = False  # a file is new unless loaded under the same name (see new_files)
+    derive: Derive | None = None  # makes a batch's events of its records; None: they are the good records
 
 
 @dataclass(frozen=True)
@@ -55,11 +60,8 @@ class SourceFile:
     text: bytes = b""  # UTF-8, LF: read per batch by :func:`chunks`
 
 
-@dataclass
-class BatchResult:
-    events: dict[str, int]
-    quarantined: dict[str, int]
-    batch_id: str = ""  # set for one batch, empty for a sum of batches
+# (store, feed, the batch's files, batch id, clock) → new events per entity, appended from ``parsed``
+Derive = Callable[[EventStore, Feed, list[SourceFile], str, dt.datetime], dict[str, int]]
 
 
 def decode(path: Path, data: bytes) -> bytes:
@@ -172,23 +174,12 @@ def chunks(files: list[SourceFile]) -> Iterator[list[SourceFile]]:
         yield [replace(f, text=decode(f.path, read_landing_file(f.path))) for f in group]
 
 
-def person_key_sql(phone: str, key: str) -> str:
-    """SQL of HMAC-SHA256(key, phone) in hex: the only form a phone takes past ``raw``."""
+def person_key_params(key: str) -> dict[str, str]:
+    """The prepared parameters ``$ipad``, ``$opad`` (hex) of the SQL macro ``person_key`` (HMAC-SHA256
+    of a phone under ``key``, ``ingest/sql/macros.sql``): the only form a phone takes past ``raw``."""
     k = key.encode()
     k = hashlib.sha256(k).digest() if len(k) > 64 else k.ljust(64, b"\0")
-    ipad, opad = bytes(b ^ 0x36 for b in k).hex(), bytes(b ^ 0x5C for b in k).hex()
-    return f"sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode({phone}))))"
-
-
-# ISO 8601 as the sources write it: a date, optionally a time, optionally an offset within
-# -12:00..+14:00 (DuckDB alone reads 'infinity', 'epoch' and '+25:00' as times)
-ISO_8601 = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-](0\d|1[0-4])(:?[0-5]\d)?)?$"
-
-
-def shanghai_ts(text: str) -> str:
-    """SQL: ISO 8601 text (``+08:00``, ``Z`` or no offset = Shanghai) → naive Shanghai time, NULL if bad."""
-    return f"""CASE WHEN regexp_full_match({text}, '{ISO_8601}')
-                    THEN timezone('Asia/Shanghai', TRY_CAST({text} AS TIMESTAMPTZ)) END"""
+    return {"ipad": bytes(b ^ 0x36 for b in k).hex(), "opad": bytes(b ^ 0x5C for b in k).hex()}
 
 
 def read_csv(f: SourceFile, columns: dict[str, str]) -> tuple[dict[str, int], pa.Table | None]:
@@ -301,35 +292,25 @@ def _one_string(data: bytes) -> pa.Array:
     )
 
 
-def parse(
-    store: EventStore,
-    feed: Feed,
-    files: list[SourceFile],
-    with_ids: bool = True,
-    now: dt.datetime | None = None,
-) -> None:
-    """Create the temp table ``parsed``: the feed's parse SQL over the files' records, with
-    (``with_ids``) the ``event_id`` of each good line; with the run's clock ``now``, a good line
-    whose times break the timestamp sanity of ``ingest.schema`` becomes ``out_of_range``."""
+def parse(store: EventStore, feed: Feed, files: list[SourceFile], now: dt.datetime) -> None:
+    """Create the temp table ``parsed``: the feed's parse SQL over the files' records. Of a feed of
+    events (not ``derive``) with the ``event_id`` of each good line, and a good line whose times
+    break the timestamp sanity of ``ingest.schema`` (against the run's clock ``now``) turned
+    ``out_of_range``."""
     register_records(
         store, feed, files, [file_date(f.path, feed.date_prefix) if feed.date_prefix else None for f in files]
     )
-    ids = (
-        f"CASE WHEN reject_reason IS NULL THEN {event_id(feed.source, feed.entity)} END AS event_id,"
-        if with_ids
-        else ""
-    )
-    store.db.execute(
-        f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT {ids} * FROM ({_time_sanity(feed, now)});"
-        " DROP TABLE records"
-    )
+    query = feed.parse
+    if feed.derive is None:
+        query = f"""SELECT CASE WHEN reject_reason IS NULL THEN {event_id(feed.source, feed.entity)} END AS event_id, *
+                    FROM ({_time_sanity(feed, now)})"""
+    store.db.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {query}", dict(feed.params) or None)
+    store.db.execute("DROP TABLE records")
 
 
-def _time_sanity(feed: Feed, now: dt.datetime | None) -> str:
+def _time_sanity(feed: Feed, now: dt.datetime) -> str:
     """The feed's parse SQL, its good lines with a time outside ``TIME_MIN`` .. the clock plus
     ``FUTURE_SLACK`` turned ``out_of_range`` (the detail names the column)."""
-    if now is None:
-        return feed.parse
     latest = (shanghai_local(now) + FUTURE_SLACK).isoformat(sep=" ")
     bounded = {"record_time": True} | BOUNDED_TIMES.get((feed.source, feed.entity), {})
     checks = " ".join(
@@ -385,24 +366,6 @@ def _envelope(source: str, entity: str, batch_id: str, now: dt.datetime) -> str:
                '{batch_id}' AS batch_id"""
 
 
-def load_batch(store: EventStore, feed: Feed, group: list[SourceFile], now: dt.datetime) -> BatchResult:
-    """One batch: parse ``group`` (files, or pages of a live source), append its new events and
-    quarantine rows, then record the group in the files ledger and write the batch summary."""
-    batch_id = store.new_batch(feed.source, now)
-    parse(store, feed, group, now=now)
-    added = append_events(
-        store, feed.source, feed.entity, "SELECT * FROM parsed WHERE reject_reason IS NULL", batch_id, now
-    )
-    batch = BatchResult(
-        {feed.entity: added} if added else {}, quarantine_rejects(store, feed, batch_id, now), batch_id
-    )
-    read = records_read(store, group)
-    store.db.execute("DROP TABLE parsed")
-    store.record_files(feed.source, feed.entity, read, batch_id, now)
-    store.finish_batch(batch_id, {"source": feed.source, "files": [f.name for f in group], **batch.__dict__})
-    return batch
-
-
 def records_read(store: EventStore, group: list[SourceFile]) -> list[tuple[str, str, int]]:
     """``(sha256, name, records)`` of each file of ``group``: its records in ``parsed`` (good or
     quarantined; blank lines and the header are no records), the files ledger's ``rows``."""
@@ -410,26 +373,8 @@ def records_read(store: EventStore, group: list[SourceFile]) -> list[tuple[str, 
     return [(f.sha256, f.name, counts.get(f.name, 0)) for f in group]
 
 
-def ingest_feed(
-    store: EventStore, source_dir: Path, feed: Feed, now: dt.datetime
-) -> tuple[BatchResult, int, int]:
-    """Load a feed's new files, one batch per chunk; returns (result, files loaded, files skipped)."""
-    files, skipped = new_files(store, source_dir, feed.source, feed.pattern)
-    result = BatchResult({}, {})
-    for group in chunks(files):
-        batch = load_batch(store, feed, group, now)
-        merge(result.events, batch.events)
-        merge(result.quarantined, batch.quarantined)
-    return result, len(files), skipped
-
-
 def virtual_file(name: str, lines: list[str]) -> SourceFile:
     """Records of a live source (an API page, a SQL read) as a file of one record per line, so they
     take exactly the file form's path: position = line number (a page's record index)."""
     text = "".join(line.replace("\r", " ").replace("\n", " ") + "\n" for line in lines).encode()
     return SourceFile(Path(name), name, hashlib.sha256(text).hexdigest(), len(text), text)
-
-
-def merge(total: dict[str, int], part: dict[str, int]) -> None:
-    for k, v in part.items():
-        total[k] = total.get(k, 0) + v

@@ -5,8 +5,14 @@ Rows of employees outside the roster are kept here and ignored by the models.
 
 from __future__ import annotations
 
-from ingest.files import Feed, shanghai_ts
-from ingest.schema import sql_set
+import datetime as dt
+
+from core.config import Settings
+from ingest.batch import BatchResult
+from ingest.connectors import Connector
+from ingest.files import Feed
+from ingest.sql_files import parse_query
+from ingest.store import EventStore
 
 FEEDS = [
     Feed(
@@ -14,28 +20,21 @@ FEEDS = [
         entity="kpi",
         pattern="kpi_*.csv",
         columns={c: c for c in ("employee_no", "period", "kpi_score", "rating", "updated_at")},
-        parse=f"""
-        SELECT source_file, source_position, raw, employee_no, period, kpi_score, rating, updated_at,
-            CASE
-                WHEN employee_no IS NULL OR period_text IS NULL OR score_text IS NULL OR updated_text IS NULL
-                    THEN 'missing_field'
-                WHEN rating IS NOT NULL AND rating NOT IN {sql_set("performance", "kpi", "rating")} THEN 'bad_enum'
-                WHEN period IS NULL THEN 'bad_date'
-                WHEN updated_at IS NULL THEN 'bad_timestamp'
-                WHEN kpi_score IS NULL THEN 'bad_number'
-                WHEN kpi_score NOT BETWEEN 0 AND 120 THEN 'out_of_range'
-            END AS reject_reason,
-            NULL::VARCHAR AS detail,
-            concat_ws('|', employee_no, period) AS natural_key,
-            updated_at AS record_time,
-            false AS deleted
-        FROM (SELECT source_file, source_position, raw, employee_no, rating,
-                     period AS period_text, kpi_score AS score_text, updated_at AS updated_text,
-                     CASE WHEN regexp_full_match(period, '\\d{{6}}')
-                          THEN strftime(TRY_STRPTIME(period, '%Y%m'), '%Y-%m') END AS period,
-                     TRY_CAST(kpi_score AS DECIMAL(12, 2)) AS kpi_score,
-                     {shanghai_ts("updated_at")} AS updated_at
-              FROM records)
-        """,
+        parse=parse_query("performance", "kpi"),
     )
 ]
+
+
+def _database(store: EventStore, settings: Settings, now: dt.datetime) -> tuple[BatchResult, int]:
+    """The live form: incremental reads of the performance DB (``performance_db_url``)."""
+    from ingest.live.load import ingest_performance_db
+
+    return ingest_performance_db(store, settings, now)
+
+
+CONNECTOR = Connector(
+    "performance",
+    feeds=lambda settings: FEEDS,
+    live=_database,
+    live_if=lambda settings: bool(settings.performance_db_url),
+)

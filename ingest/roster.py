@@ -18,137 +18,96 @@ changes would vanish once the next snapshot repeats them).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.files import (
-    BatchResult,
-    Feed,
-    append_events,
-    chunks,
-    event_id,
-    file_date,
-    merge,
-    new_files,
-    parse,
-    person_key_sql,
-    quarantine_rejects,
-    records_read,
-)
+from ingest.connectors import Connector
+from ingest.files import Feed, SourceFile, append_events, event_id, file_date, person_key_params
 from ingest.holds import ensure_ledger, unused_batches_sql
-from ingest.schema import sql_set, sql_text
+from ingest.schema import sql_text
+from ingest.sql_files import parse_query
 from ingest.store import EventStore
-
-DATE = "TRY_CAST(TRY_STRPTIME({}, ['%Y-%m-%d', '%Y/%m/%d']) AS DATE)"
 
 
 @dataclass(frozen=True)
 class Snapshots:
-    """One kind of snapshot file and the events derived from it."""
+    """One kind of snapshot file (``<prefix>YYYY-MM-DD.csv``, parse SQL
+    ``ingest/sql/roster/<entity>.sql``: snapshot_date, key, attributes) and the events derived
+    from it."""
 
-    feed: Feed  # parse yields snapshot_date, key, attributes
+    entity: str
+    prefix: str
+    columns: tuple[str, ...]  # the CSV header's columns (named as in ``records``)
     key: str
     attributes: tuple[str, ...]
+    params: dict[str, object] = field(default_factory=dict)  # of the parse SQL
+
+    @property
+    def feed(self) -> Feed:
+        """The feed of these snapshots: a file is new unless loaded under the same name (each holds
+        as of the date in its name), its events derived by :meth:`derive`."""
+        return Feed(
+            source="roster",
+            entity=self.entity,
+            pattern=f"{self.prefix}*.csv",
+            date_prefix=self.prefix,
+            columns={c: c for c in self.columns},
+            parse=parse_query("roster", self.entity),
+            params=self.params,
+            per_name=True,
+            derive=self.derive,
+        )
+
+    def derive(
+        self, store: EventStore, feed: Feed, group: list[SourceFile], batch_id: str, now: dt.datetime
+    ) -> dict[str, int]:
+        """The batch's change events (``feed.derive``, see :func:`_derive`)."""
+        dates = [(file_date(f.path, self.prefix), f.name) for f in group]
+        return _derive(store, self, feed, dates, batch_id, now)
 
 
 def members(phone_key: str) -> Snapshots:
-    columns = (
-        "member_id",
-        "employee_no",
-        "name",
-        "gender",
-        "phone",
-        "branch_id",
-        "party_group",
-        "status",
-        "status_since",
-    )
-    feed = Feed(
-        source="roster",
-        entity="member",
-        pattern="roster_*.csv",
-        date_prefix="roster_",
-        columns={c: c for c in columns},
-        parse=f"""
-        SELECT source_file, source_position, raw, file_date AS snapshot_date, member_id, employee_no, name, gender,
-            person_key, branch_id, party_group, status, status_since,
-            CASE
-                WHEN member_id IS NULL OR employee_no IS NULL OR branch_id IS NULL OR status IS NULL THEN 'missing_field'
-                WHEN status NOT IN {sql_set("roster", "member", "status")}
-                     OR gender NOT IN {sql_set("roster", "member", "gender")} THEN 'bad_enum'
-                WHEN since_text IS NOT NULL AND status_since IS NULL THEN 'bad_date'
-            END AS reject_reason,
-            NULL::VARCHAR AS detail
-        FROM (SELECT * REPLACE ({DATE.format("status_since")} AS status_since), status_since AS since_text,
-                     CASE WHEN phone IS NOT NULL THEN {person_key_sql("phone", phone_key)} END AS person_key
-              FROM records)
-        """,
-    )
     return Snapshots(
-        feed,
-        "member_id",
-        ("employee_no", "name", "gender", "person_key", "branch_id", "party_group", "status", "status_since"),
+        entity="member",
+        prefix="roster_",
+        columns=(
+            "member_id",
+            "employee_no",
+            "name",
+            "gender",
+            "phone",
+            "branch_id",
+            "party_group",
+            "status",
+            "status_since",
+        ),
+        key="member_id",
+        attributes=(
+            "employee_no",
+            "name",
+            "gender",
+            "person_key",
+            "branch_id",
+            "party_group",
+            "status",
+            "status_since",
+        ),
+        params=person_key_params(phone_key),
     )
 
 
 BRANCHES = Snapshots(
-    Feed(
-        source="roster",
-        entity="branch",
-        pattern="branches_*.csv",
-        date_prefix="branches_",
-        columns={c: c for c in ("branch_id", "branch_name", "department_id", "department_name")},
-        parse="""
-        SELECT source_file, source_position, raw, file_date AS snapshot_date, branch_id, branch_name, department_id,
-            department_name,
-            CASE WHEN branch_id IS NULL OR department_id IS NULL THEN 'missing_field' END AS reject_reason,
-            NULL::VARCHAR AS detail
-        FROM records
-        """,
-    ),
-    "branch_id",
-    ("branch_name", "department_id", "department_name"),
+    entity="branch",
+    prefix="branches_",
+    columns=("branch_id", "branch_name", "department_id", "department_name"),
+    key="branch_id",
+    attributes=("branch_name", "department_id", "department_name"),
 )
 
-
-def ingest(
-    store: EventStore, source_dir: Path, phone_key: str, now: dt.datetime
-) -> tuple[BatchResult, int, int]:
-    """Load new roster and branch snapshots (in date order) as change events;
-    returns (result, files loaded, files skipped)."""
-    result, loaded, skipped = BatchResult({}, {}), 0, 0
-    for snapshots in (members(phone_key), BRANCHES):
-        feed = snapshots.feed
-        files, skipped_here = new_files(store, source_dir, "roster", feed.pattern, per_name=True)
-        loaded, skipped = loaded + len(files), skipped + skipped_here
-        for group in chunks(files):
-            batch_id = store.new_batch("roster", now)
-            parse(store, feed, group, with_ids=False)
-            quarantined = quarantine_rejects(store, feed, batch_id, now)
-            added = _derive(
-                store,
-                snapshots,
-                [(file_date(f.path, feed.date_prefix), f.name) for f in group],
-                batch_id,
-                now,
-            )
-            read = records_read(store, group)
-            store.db.execute("DROP TABLE parsed")
-            store.record_files("roster", feed.entity, read, batch_id, now)
-            store.finish_batch(
-                batch_id,
-                {
-                    "source": "roster",
-                    "files": [f.name for f in group],
-                    "events": added,
-                    "quarantined": quarantined,
-                },
-            )
-            merge(result.events, added)
-            merge(result.quarantined, quarantined)
-    return result, loaded, skipped
+# member snapshots before branch snapshots, each in date order
+CONNECTOR = Connector("roster", feeds=lambda settings: [members(settings.phone_key).feed, BRANCHES.feed])
 
 
 def _stored_dates(store: EventStore, feed: Feed) -> list[tuple[dt.date, str]]:
@@ -163,11 +122,16 @@ def _stored_dates(store: EventStore, feed: Feed) -> list[tuple[dt.date, str]]:
 
 
 def _derive(
-    store: EventStore, snapshots: Snapshots, dates: list[tuple[dt.date, str]], batch_id: str, now: dt.datetime
+    store: EventStore,
+    snapshots: Snapshots,
+    feed: Feed,
+    dates: list[tuple[dt.date, str]],
+    batch_id: str,
+    now: dt.datetime,
 ) -> dict[str, int]:
     """Append the change events of the snapshots in ``parsed`` (dated ``dates``) and of the stored
     snapshot following each of them; for members also one ``snapshot`` event per new date."""
-    db, feed, key, attrs = store.db, snapshots.feed, snapshots.key, snapshots.attributes
+    db, key, attrs = store.db, snapshots.key, snapshots.attributes
     new = {d: name for d, name in dates}
     timeline = {d: name for d, name in _stored_dates(store, feed) if d not in new} | new
     ordered = sorted(timeline)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from core.config import Settings
-from ingest import admin, appeals, learning, meeting, performance, roster
-from ingest.files import ingest_feed, merge
-from ingest.live.load import ingest_meeting_api, ingest_performance_db
+from ingest.batch import merge
+from ingest.connectors import connector
 from ingest.schema import SOURCES
 from ingest.store import EventStore
 
@@ -37,24 +36,8 @@ def ingest_source(settings: Settings, source: str) -> SourceSummary:
     """Load what is new of ``source``: its live form when configured (meeting API, performance DB),
     else the new files under ``settings.sources / source``; IngestError if a file cannot be read."""
     store = EventStore(settings.home)
-    source_dir = settings.sources / source
-    now = settings.clock()
     summary = SourceSummary(source=source)
-    if source == "roster":
-        results = [roster.ingest(store, source_dir, settings.phone_key, now)]
-    elif source == "meeting" and settings.meeting_api_url:  # live form: pages count as files
-        results = [(*ingest_meeting_api(store, settings, now), 0)]
-    elif source == "performance" and settings.performance_db_url:
-        results = [(*ingest_performance_db(store, settings, now), 0)]
-    else:
-        feeds = {
-            "meeting": meeting.FEEDS,
-            "learning": learning.feeds(settings.phone_key),
-            "performance": performance.FEEDS,
-            "admin": admin.FEEDS,
-            "appeals": appeals.FEEDS,
-        }[source]
-        results = [ingest_feed(store, source_dir, feed, now) for feed in feeds]
+    results = connector(source).ingest(store, settings, settings.clock())
     for result, loaded, skipped in results:
         merge(summary.events_added, result.events)
         merge(summary.quarantined, result.quarantined)

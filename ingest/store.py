@@ -6,9 +6,11 @@ block the writer. Each source writes only under its own directories and names
 its files after its own batch ids, so the ingest tasks of different sources may
 run concurrently.
 
-Write order of one batch: events, quarantine, files ledger, batch summary. A
-crash in between re-processes the files on the next run and the event-id
-anti-join keeps the store free of duplicates.
+Write order of one batch: reservation, events, quarantine, files ledger, batch
+summary (:func:`ingest.batch.load_batch`, the one implementation). A crash in
+between re-processes the files on the next run and the event-id anti-join keeps
+the store free of duplicates; the reservation left without its summary
+(``core.home.orphan_batches``) is cleared by the next writer.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from ingest.schema import (
     sql_text,
     typed_columns,
 )
+from ingest.sql_files import read
 
 Relation = pa.Table | duckdb.DuckDBPyRelation
 
@@ -60,8 +63,9 @@ def strict_json_object(text: str) -> bool:
 
 
 class EventStore:
-    """The store under ``home``. ``db`` is an in-memory DuckDB session (time zone Asia/Shanghai)
-    in which connectors build the relations they pass to :meth:`append`."""
+    """The store under ``home``. ``db`` is an in-memory DuckDB session (time zone Asia/Shanghai,
+    with the parse SQL's helpers, ``ingest/sql/macros.sql``) in which connectors build the
+    relations they pass to :meth:`append`."""
 
     def __init__(self, home: Path):
         self.home = Path(home)
@@ -70,6 +74,7 @@ class EventStore:
         self.db = duckdb.connect()
         self.db.execute("SET TimeZone = 'Asia/Shanghai'")
         self.db.create_function("strict_json_object", strict_json_object, ["VARCHAR"], "BOOLEAN")
+        self.db.execute(read("macros.sql"))
         self._create_layout()
 
     # ---- layout -------------------------------------------------------------------------
@@ -84,8 +89,8 @@ class EventStore:
     def _create_layout(self) -> None:
         empties = {self.entity_dir(s, e): entity_schema(s, e) for s, e in ENTITIES}
         empties |= {self.quarantine_dir / s: QUARANTINE for s in SOURCES}
-        empties[self.events_dir / "_files"] = FILES_LEDGER
-        empties[self.events_dir / "_watermarks"] = WATERMARKS
+        empties[Home(self.home).files_ledger] = FILES_LEDGER
+        empties[Home(self.home).watermarks] = WATERMARKS
         empties[Home(self.home).holds] = HOLDS  # held deliveries (ingest/holds.py)
         for directory, schema in empties.items():
             directory.mkdir(parents=True, exist_ok=True)
@@ -123,7 +128,7 @@ class EventStore:
             return batch_id
 
     def finish_batch(self, batch_id: str, summary: dict) -> None:
-        """Write the batch summary, last of a batch's files."""
+        """Write the batch summary, last of a batch's files: the batch is finished."""
         path = Home(self.home).batches / f"{batch_id}.json"
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(json.dumps({"batch_id": batch_id, **summary}, ensure_ascii=False, default=str))
@@ -239,7 +244,7 @@ class EventStore:
             },
             schema=FILES_LEDGER,
         )
-        self._write_atomic(table, self.events_dir / "_files" / f"{batch_id}.parquet")
+        self._write_atomic(table, Home(self.home).files_ledger / f"{batch_id}.parquet")
 
     # ---- watermarks (live connectors) ----------------------------------------------------------
 
@@ -267,4 +272,4 @@ class EventStore:
             },
             schema=WATERMARKS,
         )
-        self._write_atomic(table, self.events_dir / "_watermarks" / f"{batch_id}-{entity}.parquet")
+        self._write_atomic(table, Home(self.home).watermarks / f"{batch_id}-{entity}.parquet")

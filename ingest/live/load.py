@@ -12,7 +12,8 @@ import datetime as dt
 
 from core.config import Settings
 from ingest import meeting, performance
-from ingest.files import BatchResult, load_batch, merge, virtual_file
+from ingest.batch import BatchResult, load_batch, merge
+from ingest.files import virtual_file
 from ingest.live.meeting_api import ENTITIES, MeetingApiClient, next_watermark
 from ingest.live.performance_sql import COLUMNS, read_kpi_since
 from ingest.store import EventStore
