@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from core.layout import Home
 from ingest.connectors import Connector
 from ingest.files import Feed, SourceFile, append_events, event_id, file_date, person_key_params
 from ingest.holds import ensure_ledger, unused_batches_sql
@@ -114,7 +115,7 @@ def _stored_dates(store: EventStore, feed: Feed) -> list[tuple[dt.date, str]]:
     """The stored snapshots of ``feed`` that count: files loaded by a batch that is not held."""
     ensure_ledger(store.home)
     names = store.db.execute(
-        f"SELECT DISTINCT file_name FROM read_parquet({sql_text(str(store.events_dir / '_files' / '*.parquet'))}) "
+        f"SELECT DISTINCT file_name FROM read_parquet({sql_text(str(Home(store.home).files_ledger / '*.parquet'))}) "
         f"WHERE source = 'roster' AND starts_with(file_name, ?) AND batch_id NOT IN ({unused_batches_sql(store.home)})",
         [feed.date_prefix],
     ).fetchall()

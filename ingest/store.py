@@ -80,7 +80,7 @@ class EventStore:
     # ---- layout -------------------------------------------------------------------------
 
     def entity_dir(self, source: str, entity: str) -> Path:
-        return self.events_dir / source / entity
+        return Home(self.home).entity(source, entity)
 
     def entity_glob(self, source: str, entity: str) -> str:
         """Glob of every parquet file of one entity (never empty: ``_empty.parquet``)."""
@@ -217,7 +217,7 @@ class EventStore:
     def loaded_files(self, source: str) -> set[tuple[str, str]]:
         """``(sha256, file_name)`` of every file of ``source`` already loaded."""
         rows = self.db.execute(
-            f"SELECT sha256, file_name FROM read_parquet({sql_text(str(self.events_dir / '_files' / '*.parquet'))}) "
+            f"SELECT sha256, file_name FROM read_parquet({sql_text(str(Home(self.home).files_ledger / '*.parquet'))}) "
             "WHERE source = ?",
             [source],
         ).fetchall()
@@ -251,7 +251,7 @@ class EventStore:
     def get_watermark(self, source: str, entity: str) -> str | None:
         """The last watermark put for ``(source, entity)``, or None before the first one."""
         row = self.db.execute(
-            f"SELECT watermark FROM read_parquet({sql_text(str(self.events_dir / '_watermarks' / '*.parquet'))}) "
+            f"SELECT watermark FROM read_parquet({sql_text(str(Home(self.home).watermarks / '*.parquet'))}) "
             "WHERE source = ? AND entity = ? ORDER BY recorded_at DESC, length(batch_id) DESC, batch_id DESC LIMIT 1",
             [source, entity],
         ).fetchall()
