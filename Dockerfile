@@ -21,6 +21,7 @@ RUN pip install --no-cache-dir uv==${UV_VERSION} \
 
 # The project is installed editable: dbt runs from /opt/pioneer/dbt_project next to the code.
 COPY pyproject.toml ./
+COPY core ./core
 COPY pioneer ./pioneer
 COPY ingest ./ingest
 COPY expectations ./expectations

@@ -3,7 +3,10 @@
 The gates judge by docs/scoring.md, never stricter: a grade is checked by deriving it again from
 the index, the company-wide rank (``RANK()``: ties share a rank, so a tie at the PIONEER cut-off
 makes every tied member a PIONEER) and the veto, with the constants of the month's rule version
-(:func:`spec_grades`); the HR export gate (``exports/hr.py``) derives it the same way.
+(:func:`spec_grades`); the HR export gate (``exports/hr.py``) derives it the same way. The rules
+of a month are the warehouse's ``marts.dim_rule_version``, the grades the vocabulary's
+(:mod:`core.vocabulary`); :func:`rule_parameters` turns a rule version into the suite parameters
+of both gates.
 """
 
 from __future__ import annotations
@@ -17,19 +20,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from core.rules import RuleVersion
+from core.vocabulary import grade_coefficient, grade_cutoff, load_vocabulary, rule_version
 from expectations.gates import GateResult, validate_frame
 
 MEMBER_COLUMNS = (
     "member_id, employee_no, month, active_days, index_score, base, bonus, deductions, vetoed, "
     "grade, performance_coefficient, rank_overall, rule_version"
 )
-GRADES = ("PIONEER", "QUALIFIED", "WARNING", "LAGGING")
-
-
-def rules_of(con: duckdb.DuckDBPyConnection, version: str) -> dict:
-    """One rule version's row of the rules seed (``staging.rules``)."""
-    cursor = con.execute("select * from staging.rules where rule_version = ?", [version])
-    return dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
 
 
 def spec_ranks(index: pd.Series, population: pd.Series) -> np.ndarray:
@@ -39,49 +37,47 @@ def spec_ranks(index: pd.Series, population: pd.Series) -> np.ndarray:
     return 1 + len(ordered) - np.searchsorted(ordered, index.to_numpy(dtype=float), side="right")
 
 
-def spec_grades(index: pd.Series, vetoed: pd.Series, population: pd.Series, rules: dict) -> pd.Series:
-    """The grade docs/scoring.md gives each member month of one month: PIONEER when index ≥ the
-    PIONEER cut-off and rank ≤ floor(pioneer_share × scored members), else QUALIFIED / WARNING by
-    the cut-offs, else LAGGING; a veto is LAGGING whatever the index."""
-    limit = math.floor(Decimal(str(rules["pioneer_share"])) * len(population))
+def spec_grades(index: pd.Series, vetoed: pd.Series, population: pd.Series, rules: RuleVersion) -> pd.Series:
+    """The grade docs/scoring.md gives each member month of one month: the best grade (PIONEER)
+    when index ≥ its cut-off and rank ≤ floor(pioneer_share × scored members), else the next ones
+    (QUALIFIED, WARNING) by their cut-offs, else the lowest (LAGGING); a veto is the lowest
+    whatever the index."""
+    best, *middle, lowest = load_vocabulary().grade_codes
+    limit = math.floor(Decimal(str(rules.pioneer_share)) * len(population))
     rank = spec_ranks(index, population)
     score = index.to_numpy(dtype=float)
     grade = np.select(
-        [
-            (score >= float(rules["grade_pioneer_min"])) & (rank <= limit),
-            score >= float(rules["grade_qualified_min"]),
-            score >= float(rules["grade_warning_min"]),
-        ],
-        list(GRADES[:3]),
-        GRADES[3],
+        [(score >= float(grade_cutoff(rules, best))) & (rank <= limit)]
+        + [score >= float(grade_cutoff(rules, g)) for g in middle],
+        [best, *middle],
+        lowest,
     )
-    grade[vetoed.to_numpy(dtype=bool)] = GRADES[3]
+    grade[vetoed.to_numpy(dtype=bool)] = lowest
     return pd.Series(grade, index=index.index)
 
 
-def member_parameters(rules: dict) -> dict:
+def rule_parameters(rules: RuleVersion) -> dict:
+    """The suite parameters a rule version sets, for the member-index gate and the HR export gate
+    alike (the export adds its month's own, :func:`exports.hr.gate_parameters`)."""
     return {
-        "min_active_days": int(rules["min_active_days"]),
-        "index_min": float(rules["index_min"]),
-        "index_max": float(rules["index_max"]),
+        "min_active_days": int(rules.min_active_days),
+        "index_min": float(rules.index_min),
+        "index_max": float(rules.index_max),
         "base_max": float(
-            rules["org_life_max"]
-            + rules["learning_max"]
-            + rules["performance_max"]
-            + rules["pioneer_role_max"]
+            rules.org_life_max + rules.learning_max + rules.performance_max + rules.pioneer_role_max
         ),
-        "bonus_cap": float(rules["bonus_cap"]),
-        "deduction_cap": float(rules["deduction_cap"]),
+        "bonus_cap": float(rules.bonus_cap),
+        "deduction_cap": float(rules.deduction_cap),
         "grade_coefficients": grade_coefficients(rules),
     }
 
 
-def grade_coefficients(rules: dict) -> list[list]:
+def grade_coefficients(rules: RuleVersion) -> list[list]:
     """(grade, performance coefficient) pairs of a rule version (docs/scoring.md, HR linkage)."""
-    return [[grade, float(rules[f"coef_{grade.lower()}"])] for grade in GRADES]
+    return [[grade, float(grade_coefficient(rules, grade))] for grade in load_vocabulary().grade_codes]
 
 
-def member_frame(members: pd.DataFrame, rules_by_version: dict[str, dict]) -> pd.DataFrame:
+def member_frame(members: pd.DataFrame, rules_by_version: dict[str, RuleVersion]) -> pd.DataFrame:
     """The member months with, per month, the rank and grade the rules give (``spec_rank``,
     ``spec_grade``), computed over all scored members of that month."""
     frame = members.reset_index(drop=True).astype(
@@ -116,7 +112,7 @@ def validate_marts(
             f"select {MEMBER_COLUMNS} from marts.fct_member_index_monthly {month_filter} order by month, member_id",
             [months],
         ).df()
-        rules = {version: rules_of(con, version) for version in members["rule_version"].unique()}
+        rules = {version: rule_version(con, version) for version in members["rule_version"].unique()}
         frame = member_frame(members, rules)
         for version, rows in frame.groupby("rule_version"):
             results.append(
@@ -124,7 +120,7 @@ def validate_marts(
                     home,
                     "marts_member_index",
                     rows.reset_index(drop=True),
-                    member_parameters(rules[version]),
+                    rule_parameters(rules[version]),
                     f"{run_name}_{version}",
                 )
             )

@@ -30,6 +30,7 @@ from core.config import Settings
 from core.http_retry import RetryPolicy
 from core.layout import Home
 from core.months import add_months
+from core.vocabulary import MonthRules, rules_in_force
 from exports.delivery import DeliveryError, client, delivered_keys, post_idempotent, record_delivery
 from exports.hr import (
     export_date,
@@ -37,7 +38,6 @@ from exports.hr import (
     kpi_coverage,
     kpi_coverage_rows,
     min_kpi_coverage,
-    rules_in_force,
 )
 
 CADENCE_CODES = {"at_risk": "cadence.at_risk", "missed": "cadence.missed"}
@@ -96,7 +96,7 @@ def cadence_alerts(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return alerts
 
 
-def completeness_period(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[str, dict] | None:
+def completeness_period(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[str, MonthRules] | None:
     """Month M whose completeness is watched on the clock's day (from day 1 of M+1 through M's
     export day), with its rule version; None outside that window or when M is not in the marts."""
     today = settings.clock().date()

@@ -39,8 +39,10 @@ from core.config import Settings
 from core.home import crash_point, share
 from core.layout import Home
 from core.months import add_months, month_start
+from core.rules import RuleVersion
+from core.vocabulary import rules_in_force
 from expectations.gates import GateResult, validate_frame
-from expectations.marts import grade_coefficients, spec_grades
+from expectations.marts import rule_parameters, spec_grades
 
 COLUMNS = [
     "employee_no",
@@ -125,16 +127,6 @@ def latest_manifest(home: Path, period: str) -> dict | None:
     return max(manifests, key=lambda m: m["version"]) if manifests else None
 
 
-def rules_in_force(con: duckdb.DuckDBPyConnection, period: str) -> dict:
-    """The rule version in force at the first day of the month (the rules seed)."""
-    cursor = con.execute(
-        "select * from staging.rules where effective_from <= ? order by effective_from desc limit 1",
-        [month_start(period)],
-    )
-    names = [d[0] for d in cursor.description]
-    return dict(zip(names, cursor.fetchone(), strict=True))
-
-
 def month_rows(con: duckdb.DuckDBPyConnection, period: str) -> pd.DataFrame:
     return con.execute(
         "select employee_no, month as period, index_score as pioneer_index, grade, "
@@ -165,16 +157,16 @@ def kpi_coverage(kpi_missing: pd.Series) -> float:
     return 1.0 - float(kpi_missing.astype(bool).mean()) if len(kpi_missing) else 1.0
 
 
-def min_kpi_coverage(settings: Settings, rules: dict) -> float:
+def min_kpi_coverage(settings: Settings, rules: RuleVersion) -> float:
     """The coverage a month needs: ``PIONEER_MIN_KPI_COVERAGE`` when set, else its rule version's."""
     return float(
-        settings.min_kpi_coverage if settings.min_kpi_coverage is not None else rules["min_kpi_coverage"]
+        settings.min_kpi_coverage if settings.min_kpi_coverage is not None else rules.min_kpi_coverage
     )
 
 
-def export_day_of(settings: Settings, rules: dict) -> int:
+def export_day_of(settings: Settings, rules: RuleVersion) -> int:
     """The day of M+1 on which M is exported: ``PIONEER_EXPORT_DAY`` when set, else the rule version's."""
-    return settings.export_day or int(rules["export_day"])
+    return settings.export_day or int(rules.export_day)
 
 
 def notice_rows(con: duckdb.DuckDBPyConnection, period: str) -> pd.DataFrame:
@@ -265,13 +257,14 @@ def changed_employees(previous: pd.DataFrame, current: pd.DataFrame) -> list[str
 def gate_parameters(
     con: duckdb.DuckDBPyConnection,
     period: str,
-    rules: dict,
+    rules: RuleVersion,
     settings: Settings,
     version: int,
     staged: pd.DataFrame,
 ) -> dict:
     """The export suites' parameters for ``staged`` (the CSV as read back): the month's scored
-    members from the marts, the rules' constants, and the grade each row must have by the rules
+    members from the marts, the rule version's (:func:`expectations.marts.rule_parameters`, as the
+    mart gate's), and the grade each row must have by the rules
     (:func:`expectations.marts.spec_grades`, ranked among all the month's scored members); the rows
     expected are the scored members in the pay scope (``in_pay_scope``)."""
     scored = con.execute(
@@ -283,7 +276,7 @@ def gate_parameters(
         staged["employee_no"].map(dict(zip(scored["employee_no"], scored["vetoed"], strict=True))).eq(True)
     )
     grades = spec_grades(staged["pioneer_index"], vetoed, scored["index_score"], rules)
-    return {
+    return rule_parameters(rules) | {
         "scored_members": len(in_scope),
         "scored_employee_nos": in_scope["employee_no"].tolist(),
         "mart_indexes": [
@@ -291,10 +284,7 @@ def gate_parameters(
         ],
         "spec_grades": [[e, g] for e, g in zip(staged["employee_no"], grades, strict=True)],
         "periods": [period],
-        "index_min": float(rules["index_min"]),
-        "index_max": float(rules["index_max"]),
-        "grade_coefficients": grade_coefficients(rules),
-        "rule_versions": [rules["rule_version"]],
+        "rule_versions": [rules.rule_version],
         "export_versions": [version],
         "min_kpi_coverage": min_kpi_coverage(settings, rules),
     }
@@ -304,7 +294,7 @@ def _publish_month(
     settings: Settings,
     con: duckdb.DuckDBPyConnection,
     period: str,
-    rules: dict,
+    rules: RuleVersion,
     run_name: str,
     notice_until: dt.date | None = None,
 ) -> tuple[MonthOutcome, str | None, list[dict]]:
@@ -372,7 +362,7 @@ def _publish_month(
         "created_at": settings.clock().isoformat(timespec="seconds"),
         "row_count": len(rows),
         "sha256": hashlib.sha256(payload).hexdigest(),
-        "rule_version": rules["rule_version"],
+        "rule_version": rules.rule_version,
         "validation": {"suites": list(SUITES), "passed": True},
         **lineage,
         "kpi_missing_employee_nos": sorted(rows.loc[rows["kpi_missing"], "employee_no"].tolist()),
@@ -418,9 +408,9 @@ def publish_due_exports(settings: Settings, warehouse: Path) -> PublishSummary:
             if today < export_date(period, day):
                 continue
             published = latest_manifest(settings.home, period)
-            if published and today > export_date(add_months(period, int(rules["restatement_months"])), day):
+            if published and today > export_date(add_months(period, int(rules.restatement_months)), day):
                 continue  # the restatement window is over: M stays as published
-            notice_until = export_date(period, day) + dt.timedelta(days=int(rules["notice_days"]))
+            notice_until = export_date(period, day) + dt.timedelta(days=int(rules.notice_days))
             if not published and today < notice_until:  # on notice (公示) until HR's v1 is due
                 if (settings.layout.notice / period / f"pioneer_notice_{period}.manifest.json").exists():
                     continue

@@ -1,7 +1,7 @@
 """``HOME/exports/hr/README_HR.md``: what HR receives, in Chinese with an English section, written
 beside the exports when a run publishes (and rewritten when its content changes, e.g. after a new
-rule version: the grade → 系数 table is rendered from the rules the warehouse was built with, the
-rules file, never written here by hand)."""
+rule version: the grade → 系数 table is rendered from the rule versions the warehouse scored its
+months with, ``marts.dim_rule_version``, never written here by hand)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import duckdb
 
 from core.config import Settings
 from core.home import share
-from expectations.marts import GRADES, grade_coefficients
+from core.vocabulary import load_vocabulary, rule_versions
+from expectations.marts import grade_coefficients
 
 TEMPLATE = """# 先锋指数 绩效挂钩文件说明（HR）
 
@@ -65,19 +66,17 @@ the end of the restatement window.
 
 
 def render(con: duckdb.DuckDBPyConnection) -> str:
-    """The README for the rules the warehouse was built with (``staging.rules``: every version)."""
-    cursor = con.execute("select * from staging.rules order by effective_from")
-    names = [d[0] for d in cursor.description]
-    versions = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    header = "| 规则版本 | 生效日 | " + " | ".join(GRADES) + " |"
+    """The README for the rule versions of the warehouse's months (every version, oldest first)."""
+    grades = load_vocabulary().grade_codes
+    header = "| 规则版本 | 生效日 | " + " | ".join(grades) + " |"
     rows = [
-        f"| {v['rule_version']} | {v['effective_from']} | "
+        f"| {v.rule_version} | {v.effective_from} | "
         + " | ".join(f"{coef:.2f}" for _, coef in grade_coefficients(v))
         + " |"
-        for v in versions
+        for v in rule_versions(con)
     ]
-    table = "\n".join([header, "|" + "---|" * (len(GRADES) + 2), *rows])
-    return TEMPLATE.format(grades="、".join(f"`{g}`" for g in GRADES), coefficients=table)
+    table = "\n".join([header, "|" + "---|" * (len(grades) + 2), *rows])
+    return TEMPLATE.format(grades="、".join(f"`{g}`" for g in grades), coefficients=table)
 
 
 def write_readme(settings: Settings, con: duckdb.DuckDBPyConnection) -> Path | None:

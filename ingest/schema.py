@@ -35,6 +35,7 @@ import datetime as dt
 
 import pyarrow as pa
 
+from core.vocabulary import load_vocabulary
 from ingest.sources import SOURCES as SOURCES  # re-exported: the one list lives there
 
 # Timestamp sanity, one definition for ingest (a record outside it is quarantined as
@@ -192,17 +193,10 @@ ENTITIES: dict[tuple[str, str], list[pa.Field]] = {
 # The enumerations of docs/sources.md, keyed by (source, entity, column) of the typed columns. Ingest
 # quarantines other values as bad_enum; the source gates check stored events against the same sets.
 ENUMS: dict[tuple[str, str, str], tuple[str, ...]] = {
-    ("roster", "member", "status"): (
-        "applicant",
-        "activist",
-        "candidate",
-        "probationary",
-        "full",
-        "inactive",
-    ),
+    ("roster", "member", "status"): tuple(load_vocabulary().status_names),  # vocabulary seeds
     ("roster", "member", "gender"): ("M", "F"),
     ("roster", "member", "change_kind"): ("joined", "status_changed", "transferred", "changed", "left"),
-    ("meeting", "meeting", "type"): ("branch_general", "committee", "group", "lecture", "theme_day", "other"),
+    ("meeting", "meeting", "type"): tuple(load_vocabulary().meeting_type_names),
     ("meeting", "meeting", "status"): ("scheduled", "held", "cancelled"),
     ("meeting", "attendance", "mode"): ("online", "onsite"),
     ("meeting", "service_record", "kind"): ("service_team", "commando", "red_grid", "volunteer"),

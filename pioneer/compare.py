@@ -28,9 +28,11 @@ from pathlib import Path
 import duckdb
 
 from core.layout import Home
-from pioneer.report import EMBED, GRADES, javascript_bundle
+from core.vocabulary import load_vocabulary
+from pioneer.report import EMBED, javascript_bundle
 
-GRADE_ORDER = ["PIONEER", "QUALIFIED", "WARNING", "LAGGING", "NOT_SCORED"]
+GRADES = load_vocabulary().grade_labels
+GRADE_ORDER = [*GRADES, "NOT_SCORED"]
 
 PAIRS_SQL = """
     select

@@ -28,9 +28,10 @@ from typing import NamedTuple
 import numpy as np
 
 from core.config import SHANGHAI
+from core.vocabulary import load_vocabulary
 
 CLIENT_MEMBERS = 511  # the client's organisation; every other count scales with members / 511
-PARTY = ("probationary", "full")  # 预备党员, 正式党员: the statuses that make an active day
+PARTY = load_vocabulary().party_statuses  # 预备党员, 正式党员: the statuses that make an active day
 LEARNERS = ("candidate", "probationary", "full")  # who studies on the learning platform
 DAY = dt.timedelta(days=1)
 MINUTE = dt.timedelta(minutes=1)
@@ -52,14 +53,8 @@ DEPARTMENT_NAMES = (
     "财务资产部",
     "综合服务中心",
 )
-MEETING_TITLES = {
-    "branch_general": "支部党员大会",
-    "committee": "支委会",
-    "group": "党小组会",
-    "lecture": "党课",
-    "theme_day": "主题党日",
-    "other": "专题学习研讨",
-}
+# a meeting's title names its type (vocabulary seed meeting_type); an `other` meeting is a seminar
+MEETING_TITLES = load_vocabulary().meeting_type_names | {"other": "专题学习研讨"}
 LEAVE_REASONS = ("出差", "病假", "值班抢修", "年休假", "家中有事")
 SERVICE_ACTIVITIES = ("上门服务", "社区用电检查", "防汛值守", "保供电", "义务宣讲")
 COURSE_TOPICS = ("新时代党的建设", "党章党规", "安全生产责任", "能源安全新战略", "基层党组织工作", "廉洁从业")

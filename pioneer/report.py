@@ -3,8 +3,9 @@
 The page inlines the Vega, Vega-Lite and vega-embed JavaScript (the bundle of ``vl-convert-python``),
 so it opens without network access. Every number comes from the published warehouse, opened
 read-only (see :mod:`pioneer.sql`), and so do the rules it quotes: grade bands, branch weights
-and stars are read from the rule version(s) the month was scored with (``staging.rules``), the
-names of the 三会一课 requirements from the marts (``requirement_name``). The page is written for
+and stars are read from the rule version the month was scored with (``marts.dim_rule_version``,
+through :mod:`core.vocabulary`), the names of the 三会一课 requirements from the marts
+(``requirement_name``), the labels of codes from the vocabulary seeds. The page is written for
 the party-building office (党建办): every explanation in Chinese with the English beside it, the
 month's 先锋 and 后进 lists, one printed page per branch (``section.branch``, A4 print styles) and a
 footnote (页脚说明) with the rules version, the KPI gaps and the generation time.
@@ -24,32 +25,14 @@ import duckdb
 import pandas as pd
 
 from core.layout import Home
+from core.vocabulary import VocabularyError, load_vocabulary
+from core.vocabulary import rules_in_force as month_rules
 from pioneer.sql import connect
 
-# Labels only (the codes' Chinese names); the numbers behind them are the rules' (staging.rules).
-GRADES = {
-    "PIONEER": "先锋 PIONEER",
-    "QUALIFIED": "合格 QUALIFIED",
-    "WARNING": "警示 WARNING",
-    "LAGGING": "后进 LAGGING",
-}
+# Labels only (the codes' Chinese names, vocabulary seeds); the numbers behind them are the rules'.
+GRADES = load_vocabulary().grade_labels  # PIONEER → 先锋 PIONEER, best first
 GRADE_COLORS = ["#c0392b", "#2e86c1", "#f39c12", "#7f8c8d"]
-# Names of the 三会一课 requirement codes, for pages built without a warehouse (statement.py) and
-# as the fallback of :func:`requirement_catalogue`, which reads them from the marts.
-REQUIREMENTS = {
-    "committee": "支委会",
-    "theme_day": "主题党日",
-    "group": "党小组会",
-    "branch_general": "支部党员大会",
-    "lecture": "党课",
-}
-STATUSES = {
-    "applicant": "入党申请人",
-    "activist": "入党积极分子",
-    "candidate": "发展对象",
-    "probationary": "预备党员",
-    "full": "正式党员",
-}
+STATUSES = load_vocabulary().status_names
 CADENCE = {"green": "按期 on cadence", "amber": "落后 behind", "red": "严重落后 far behind"}
 CADENCE_RULE = (
     "每格统计截至本月的三个月内该项要求的应开次数与已完成次数（党小组会按党小组、按月计）。"
@@ -77,7 +60,6 @@ def default_month(settings) -> tuple[str, str | None]:
     coverage meets the export threshold (the latest the HR export would accept), and the newer,
     still incomplete month it passed over (None when the latest month is complete or none is)."""
     from exports.hr import kpi_coverage, kpi_coverage_rows, min_kpi_coverage
-    from exports.hr import rules_in_force as version_in_force
 
     with connect(settings.home) as con:
         months = [m for (m,) in con.execute(LATEST_MONTHS).fetchall()]
@@ -85,7 +67,7 @@ def default_month(settings) -> tuple[str, str | None]:
             raise ReportError("the warehouse has no scored month yet")
         for month in months:
             coverage = kpi_coverage(kpi_coverage_rows(con, month)["kpi_missing"])
-            if coverage >= min_kpi_coverage(settings, version_in_force(con, month)):
+            if coverage >= min_kpi_coverage(settings, month_rules(con, month)):
                 return month, (months[0] if month != months[0] else None)
     return months[0], None
 
@@ -122,42 +104,32 @@ def write_report(home: Path, month: str, out: Path | None = None, now: dt.dateti
 
 
 def rules_in_force(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
-    """The rule versions the month was scored with (the member and branch marts' ``rule_version``),
-    each as its row of ``staging.rules``, oldest first (docs/scoring.md: normally exactly one)."""
-    cursor = con.execute(
-        """
-        select * from staging.rules
-        where rule_version in (
-            select rule_version from marts.fct_member_index_monthly where month = $month
-            union select rule_version from marts.fct_branch_index_monthly where month = $month
-        )
-        order by effective_from, rule_version
-        """,
-        {"month": month},
-    )
-    names = [d[0] for d in cursor.description]
-    versions = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    if not versions:
-        raise ReportError(f"no rule version in staging.rules for the scored months of {month}")
-    return versions
+    """The rule version the month was scored with (``marts.dim_rule_version``), its constants by
+    name, as a list: the pages quote ``[-1]`` and list every one (docs/scoring.md: one a month)."""
+    try:
+        return [month_rules(con, month).model_dump()]
+    except VocabularyError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def grade_bands(rules: dict) -> list[tuple[str, float, float]]:
     """(grade, from, to) score bands of a rule version, lowest first; PIONEER also needs a rank
     within ``pioneer_share`` of the scored members, and a veto makes LAGGING whatever the score."""
+    grades = list(reversed(load_vocabulary().grade_codes))  # each but the lowest has its cut-off
     edges = [
-        float(rules[key])
-        for key in ("index_min", "grade_warning_min", "grade_qualified_min", "grade_pioneer_min", "index_max")
+        float(rules["index_min"]),
+        *(float(rules[f"grade_{grade.lower()}_min"]) for grade in grades[1:]),
+        float(rules["index_max"]),
     ]
-    grades = ["LAGGING", "WARNING", "QUALIFIED", "PIONEER"]
     return [(grade, edges[i], edges[i + 1]) for i, grade in enumerate(grades)]
 
 
 def requirement_catalogue(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], list[str]]:
     """The 三会一课 requirements as the marts name them (the dbt cadence catalogue's
     ``requirement_name`` and ``period_kind`` in ``fct_branch_cadence_status``): code → name, in the
-    labels' order, and the quarterly codes. Falls back to :data:`REQUIREMENTS` for a warehouse
-    built before that mart (the quarterly ones then being 支部党员大会 and 党课)."""
+    catalogue's order, and the quarterly codes. Falls back to the vocabulary's catalogue (seed
+    ``requirement``) for a warehouse built before that mart."""
+    vocabulary = load_vocabulary()
     try:
         rows = con.execute(
             "select requirement, min(requirement_name), bool_or(period_kind = 'quarter') "
@@ -165,11 +137,12 @@ def requirement_catalogue(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str
         ).fetchall()
     except duckdb.CatalogException:
         rows = []
+    names = vocabulary.requirement_names
     if not rows:
-        return dict(REQUIREMENTS), ["branch_general", "lecture"]
-    order = list(REQUIREMENTS)
+        return dict(names), vocabulary.quarterly_requirements
+    order = list(names)
     rows.sort(key=lambda r: (order.index(r[0]) if r[0] in order else len(order), r[0]))
-    return {code: name or REQUIREMENTS.get(code, code) for code, name, _ in rows}, [
+    return {code: name or names.get(code, code) for code, name, _ in rows}, [
         code for code, _, quarterly in rows if quarterly
     ]
 
@@ -920,7 +893,6 @@ def footnote(con: duckdb.DuckDBPyConnection, month: str, rules: list[dict], gene
     """页脚说明: the rule version(s) in force for the month, its KPI gaps, the generation time."""
     from core.config import Settings
     from exports.hr import kpi_coverage, kpi_coverage_rows, min_kpi_coverage
-    from exports.hr import rules_in_force as version_in_force
 
     versions = _table(
         [
@@ -949,7 +921,7 @@ def footnote(con: duckdb.DuckDBPyConnection, month: str, rules: list[dict], gene
     gaps = frame(con, KPI_GAPS_SQL, month)
     scope = kpi_coverage_rows(con, month)
     coverage = kpi_coverage(scope["kpi_missing"])
-    required = min_kpi_coverage(Settings(), version_in_force(con, month))  # the export gate's figure
+    required = min_kpi_coverage(Settings(), month_rules(con, month))  # the export gate's figure
     gaps_table = (
         _table(
             ["工号 employee no", "姓名 name", "支部 branch", "绩效挂钩 in HR scope"],
@@ -968,9 +940,9 @@ def footnote(con: duckdb.DuckDBPyConnection, month: str, rules: list[dict], gene
         '<footer class="footnote" id="footnote"><h2>页脚说明 Notes</h2>'
         f'<h3>规则版本 Rules in force: <span data-key="rule_versions">{html.escape(version_names)}</span></h3>'
         + _note(
-            f"{month} 按以上规则版本计分（数仓 staging.rules，即本次运行所用的规则文件）。"
+            f"{month} 按以上规则版本计分（数仓 marts.dim_rule_version，即本次运行所用的规则文件）。"
             "本报告引用的分档、权重和星级均取自该版本。",
-            f"{month} is scored under the version(s) above (the warehouse's staging.rules, the rules file "
+            f"{month} is scored under the version(s) above (the warehouse's marts.dim_rule_version, the rules file "
             "of the run); every band, weight and star threshold quoted here is that version's.",
         )
         + versions

@@ -1,8 +1,8 @@
 """``pioneer statement``: a member month's points statement (积分明细单), docs/outputs.md "Command line".
 
 Every ledger row (``marts.fct_member_points_ledger``) in plain Chinese with the source record it
-came from and the rule it applies, written with the constant's value from the rules seed as the
-warehouse holds it (``staging.rules``, the row of the member month's ``rule_version``); caps,
+came from and the rule it applies, written with the constant's value from the rules as the
+warehouse holds them (``marts.dim_rule_version``, the member month's ``rule_version``); caps,
 clamp, rounding and veto are lines of their own; then the totals, grade, coefficient, ranks and
 MoM/YoY of ``marts.fct_member_index_monthly``. ``--branch`` adds one page per scored member and the
 branch's own page (compliance per requirement, member component). A member's page names only that
@@ -22,8 +22,11 @@ from pathlib import Path
 import duckdb
 
 from core.layout import Home
-from pioneer.report import GRADES, REQUIREMENTS
+from core.vocabulary import VocabularyError, load_vocabulary, rule_version
 from pioneer.sql import connect
+
+GRADE_NAMES = {g.grade: g.grade_name for g in load_vocabulary().grades}
+REQUIREMENT_NAMES = load_vocabulary().requirement_names
 
 COMPONENTS = {
     "org_life": "组织生活",
@@ -179,10 +182,11 @@ def _one_row(con: duckdb.DuckDBPyConnection, sql: str, params: list, missing: st
 
 
 def _rules(con: duckdb.DuckDBPyConnection, version: str) -> dict:
-    return _one_row(
-        con, "select * from staging.rules where rule_version = ?", [version],
-        f"rules version {version} is not in the warehouse's rules seed",
-    )  # fmt: skip
+    """Rule version ``version``'s constants by name (:func:`core.vocabulary.rule_version`)."""
+    try:
+        return rule_version(con, version).model_dump()
+    except VocabularyError as exc:
+        raise StatementError(f"rules version {version}: {exc}") from None
 
 
 def _delta(value) -> str:
@@ -244,7 +248,7 @@ def member_page(con: duckdb.DuckDBPyConnection, employee_no: str, month: str) ->
         ("正向加分（封顶后）", _n(row["bonus"])),
         ("反向扣分（封顶后）", _n(row["deductions"])),
         ("先锋指数", f"{float(row['index_score']):.2f}" + ("（一票否决）" if row["vetoed"] else "")),
-        ("等级", GRADES.get(grade, grade).split()[0]),
+        ("等级", GRADE_NAMES.get(grade, grade)),
         ("绩效系数", f"{float(row['performance_coefficient']):.2f}"),
         ("支部内排名", f"{row['rank_in_branch']} / {row['branch_members']}"),
         ("全公司排名", f"{row['rank_overall']} / {row['scored_members']}"),
@@ -282,7 +286,7 @@ def branch_page(con: duckdb.DuckDBPyConnection, branch_id: str, month: str) -> P
     ).fetchall():
         page.compliance.append(
             (
-                REQUIREMENTS.get(requirement, requirement),
+                REQUIREMENT_NAMES.get(requirement, requirement),
                 group or "",
                 "应开展" if due else "本月不考核",
                 ("已完成" if met else "未完成") if due else "—",

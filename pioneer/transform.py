@@ -69,8 +69,9 @@ class TransformSummary:
 
 def project_dir(settings: Settings) -> Path:
     """The dbt project a home builds, ``HOME/dbt/project``: the shipped project's code (symbolic
-    links to every part of :data:`PROJECT_DIR` but its seeds) with the home's rules as its only
-    seed, ``seeds/rules.csv``: the configured rules file (``Settings.rules_file``) as
+    links to every part of :data:`PROJECT_DIR`, and to every seed file but the rules: the
+    vocabulary seeds, ``seeds/vocabulary/``, are code) with the home's rules as
+    ``seeds/rules.csv``: the configured rules file (``Settings.rules_file``) as
     :func:`core.rules.stage_rules` validated and kept it. So every home scores with its own
     rules file while the code stays one (``dbt seed`` loads it on every target)."""
     from core.rules import stage_rules
@@ -79,22 +80,33 @@ def project_dir(settings: Settings) -> Path:
     project = settings.layout.dbt_project
     (project / "seeds").mkdir(parents=True, exist_ok=True)
     for part in sorted(PROJECT_DIR.iterdir()):
-        if part.name in ("seeds", "target", "logs", "dbt_packages"):
-            continue
-        link = project / part.name
-        if link.is_symlink() and link.readlink() == part:
-            continue
-        if link.is_dir() and not link.is_symlink():  # a copied home holds copies, not links
-            shutil.rmtree(link)
-        scratch = project / f".{part.name}.{os.getpid()}"
-        scratch.unlink(missing_ok=True)
-        scratch.symlink_to(part)
-        os.replace(scratch, link)
+        if part.name not in ("seeds", "target", "logs", "dbt_packages"):
+            _link(project / part.name, part)
+    for part in sorted((PROJECT_DIR / "seeds").rglob("*")):  # dbt walks no linked folder: link files
+        linked = project / part.relative_to(PROJECT_DIR)
+        if part.is_file() and part != PROJECT_DIR / "seeds" / "rules.csv":
+            if linked.parent.is_symlink():
+                linked.parent.unlink()
+            linked.parent.mkdir(parents=True, exist_ok=True)
+            _link(linked, part)
     seed = project / "seeds" / "rules.csv"
     if not seed.exists() or seed.read_bytes() != rules.read_bytes():
         shutil.copyfile(rules, project / "seeds" / ".rules.csv")
         os.replace(project / "seeds" / ".rules.csv", seed)
     return project
+
+
+def _link(link: Path, target: Path) -> None:
+    """Make ``link`` a symbolic link to ``target``, atomically (a copied home holds copies, not
+    links: a copied folder is replaced)."""
+    if link.is_symlink() and link.readlink() == target:
+        return
+    if link.is_dir() and not link.is_symlink():
+        shutil.rmtree(link)
+    scratch = link.with_name(f".{link.name}.{os.getpid()}")
+    scratch.unlink(missing_ok=True)
+    scratch.symlink_to(target)
+    os.replace(scratch, link)
 
 
 def dbt_env(settings: Settings, warehouse: Path) -> dict[str, str]:

@@ -3,7 +3,9 @@
     met by a meeting anywhere in the quarter), whether it is due once per party group, and whether
     it needs a valid (quorate) meeting. fct_branch_compliance_monthly and fct_branch_cadence_status
     build their requirement rows from it and judge them with cadence_met below: one definition of
-    "met". -#}
+    "met". The catalogue's home is the vocabulary seed seeds/vocabulary/requirement.csv (what Python
+    reads); the SQL is compiled from this literal copy, which the data test
+    tests/vocabulary/assert_cadence_catalogue_is_the_requirement_seed.sql holds equal to the seed. -#}
 {% macro cadence_requirements() -%}
     {{ return([
         {'requirement': 'committee', 'name': '支委会', 'quarterly': false, 'per_group': false, 'needs_quorum': true},

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from rule_versions import create_dim_rule_version
 
 from core.config import Settings
 from pioneer.report import ReportError, default_month
@@ -16,7 +17,7 @@ def warehouse(home: Path, months: dict[str, tuple[int, int]]) -> Settings:
     home.mkdir()
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
         con.execute("create schema staging; create schema marts")
-        con.execute(f"create table staging.rules as select * from read_csv('{RULES_SEED}', header=true)")
+        create_dim_rule_version(con, RULES_SEED)
         con.execute(
             "create table marts.dim_branch as select 'B1' branch_id, 'D1' department_id, 'D' department_name"
         )

@@ -6,8 +6,9 @@ Per suite, a small spec-correct frame that passes with neither failures nor warn
 expectation, at least one mutation of it that is wrong by the spec and makes exactly that
 expectation fail (its failure in ``failures``, or in ``warnings`` with the gate still passing for
 an expectation of severity warning), and nothing else. Frames and parameters come the way the
-pipeline makes them: the v1 row of the rules seed (``rules_of`` / ``rules_in_force`` over
-``dbt_project/seeds/rules.csv``), ``member_frame`` / ``member_parameters`` for the mart gate,
+pipeline makes them: the v1 row of the rules (``core.vocabulary.rule_version`` / ``rules_in_force``
+over a ``marts.dim_rule_version`` made from ``dbt_project/seeds/rules.csv``), ``member_frame`` /
+``expectations.marts.rule_parameters`` for the mart gate,
 ``month_rows`` / ``render_csv`` / ``read_export`` / ``gate_parameters`` for the HR export,
 ``_parameters`` and the ``Settings`` defaults for the source gates.
 
@@ -30,12 +31,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from rule_versions import create_dim_rule_version
 
 from core.config import Settings
+from core.vocabulary import rule_version as rules_of
+from core.vocabulary import rules_in_force
 from expectations.gates import SUITES_DIR, is_warning, validate_frame
-from expectations.marts import MEMBER_COLUMNS, member_frame, member_parameters, rules_of
+from expectations.marts import MEMBER_COLUMNS, member_frame
+from expectations.marts import rule_parameters as member_parameters
 from expectations.sources import TIME_MIN, _parameters
-from exports.hr import gate_parameters, month_rows, read_export, render_csv, rules_in_force
+from exports.hr import gate_parameters, month_rows, read_export, render_csv
 from ingest.schema import entity_schema
 
 RULES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "rules.csv"
@@ -169,7 +174,7 @@ def warehouse() -> duckdb.DuckDBPyConnection:
     """The rules seed as dbt loads it and a spec-correct ``fct_member_index_monthly``."""
     con = duckdb.connect()
     con.execute("create schema staging; create schema marts")
-    con.execute(f"create table staging.rules as select * from read_csv('{RULES_SEED}', header = true)")
+    create_dim_rule_version(con, RULES_SEED)
     con.execute(
         "create table marts.fct_member_index_monthly (member_id varchar, employee_no varchar, "
         "month varchar, active_days integer, index_score decimal(5,2), base decimal(8,4), "

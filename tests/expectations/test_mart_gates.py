@@ -4,6 +4,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from rule_versions import create_dim_rule_version
 
 from expectations.marts import validate_marts
 
@@ -39,7 +40,7 @@ def member_rows(month: str, n: int = 20) -> list[tuple]:
 def warehouse(path: Path, rows: list[tuple], branch_rows: list[tuple]) -> Path:
     with duckdb.connect(str(path)) as con:
         con.execute("create schema staging; create schema marts")
-        con.execute(f"create table staging.rules as select * from read_csv('{RULES_SEED}', header=true)")
+        create_dim_rule_version(con, RULES_SEED)
         con.execute(
             "create table marts.fct_member_index_monthly (member_id varchar, employee_no varchar, month varchar, "
             "branch_id varchar, active_days int, index_score decimal(5,2), base decimal(8,4), bonus decimal(8,4), "

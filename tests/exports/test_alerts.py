@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from rule_versions import create_dim_rule_version
 
 from core.config import Settings
 from expectations.gates import validate_frame
@@ -30,7 +31,7 @@ def warehouse(path: Path, kpi: dict[str, tuple[int, int]], cadence: list[tuple] 
     one member out of the pay scope without KPI in each; the cadence mart's ``cadence`` rows."""
     with duckdb.connect(str(path)) as con:
         con.execute("create schema staging; create schema marts")
-        con.execute(f"create table staging.rules as select * from read_csv('{RULES_SEED}', header=true)")
+        create_dim_rule_version(con, RULES_SEED)
         con.execute(
             "create table marts.dim_branch (branch_id varchar, branch_name varchar, department_id varchar,"
             " department_name varchar)"

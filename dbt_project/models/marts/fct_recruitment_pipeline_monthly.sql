@@ -42,13 +42,8 @@ transitions as (
     group by versions.branch_id, months.month_start, versions.status
 ),
 
-statuses as (
-    select 'applicant' as status, 1 as stage union all
-    select 'activist', 2 union all
-    select 'candidate', 3 union all
-    select 'probationary', 4 union all
-    select 'full', 5 union all
-    select 'inactive', 6
+statuses as (  -- the roster statuses in pipeline order (vocabulary seed member_status)
+    select status, status_stage as stage from {{ ref('member_status') }}
 ),
 
 branch_months as (
