@@ -6,7 +6,8 @@
   warehouse.
 - **Rules in force**: the rule version of each month and its constants, ``marts.dim_rule_version``
   of the warehouse a caller is given (:func:`rules_in_force`, :func:`rule_version`,
-  :func:`rule_versions`), typed as :class:`core.rules.RuleVersion` (the rules file's columns,
+  :func:`rule_versions`; every version of the rules file, in force or not yet, from its seed:
+  :func:`declared_rule_versions`), typed as :class:`core.rules.RuleVersion` (the rules file's columns,
   docs/scoring.md "The rules file") or :class:`MonthRules` (the same with its month).
 
 Anything wrong (a column missing, a code unknown, a month without a rule version) raises
@@ -29,6 +30,7 @@ from core.rules import RuleVersion
 
 VOCABULARY_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "vocabulary"
 RULES_TABLE = "marts.dim_rule_version"
+SEED_TABLE = "staging.rules"  # the rules file the warehouse was built with, every version
 
 
 class VocabularyError(ValueError):
@@ -246,6 +248,30 @@ def rule_versions(con: Any) -> list[RuleVersion]:
     for row in _rows(con, "", []):
         versions.setdefault(row.rule_version, RuleVersion(**row.model_dump(exclude={"month", "month_start"})))
     return sorted(versions.values(), key=lambda v: v.effective_from)
+
+
+def declared_rule_versions(con: Any) -> list[RuleVersion]:
+    """Every version of the rules file the warehouse was built with (its seed, ``staging.rules``),
+    oldest first, also one not in force yet: HR's README announces a version before its months."""
+    import duckdb
+
+    try:
+        cursor = con.execute(f"select * from {SEED_TABLE} order by effective_from")
+    except duckdb.CatalogException:
+        raise VocabularyError(f"the warehouse has no {SEED_TABLE}") from None
+    names = [d[0] for d in cursor.description]
+    out = []
+    for values in cursor.fetchall():
+        row = dict(zip(names, values, strict=True))
+        try:
+            out.append(RuleVersion(**{c: row.get(c) for c in RuleVersion.model_fields}))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            column = ".".join(map(str, error["loc"]))
+            raise VocabularyError(
+                f"{SEED_TABLE}, version {row.get('rule_version')}, column {column}: {error['msg']}"
+            ) from None
+    return out
 
 
 def rule_version(con: Any, version: str) -> RuleVersion:

@@ -1,7 +1,7 @@
 """``HOME/exports/hr/README_HR.md``: what HR receives, in Chinese with an English section, written
 beside the exports when a run publishes (and rewritten when its content changes, e.g. after a new
-rule version: the grade → 系数 table is rendered from the rule versions the warehouse scored its
-months with, ``marts.dim_rule_version``, never written here by hand)."""
+rule version: the grade → 系数 table is rendered from the rules the warehouse was built with, the
+rules file (``core.vocabulary.declared_rule_versions``), never written here by hand)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import duckdb
 
 from core.config import Settings
 from core.home import share
-from core.vocabulary import load_vocabulary, rule_versions
+from core.vocabulary import declared_rule_versions, load_vocabulary
 from expectations.marts import grade_coefficients
 
 TEMPLATE = """# 先锋指数 绩效挂钩文件说明（HR）
@@ -66,14 +66,15 @@ the end of the restatement window.
 
 
 def render(con: duckdb.DuckDBPyConnection) -> str:
-    """The README for the rule versions of the warehouse's months (every version, oldest first)."""
+    """The README for the rules the warehouse was built with (every version of its rules file,
+    oldest first, also one not in force yet)."""
     grades = load_vocabulary().grade_codes
     header = "| 规则版本 | 生效日 | " + " | ".join(grades) + " |"
     rows = [
         f"| {v.rule_version} | {v.effective_from} | "
         + " | ".join(f"{coef:.2f}" for _, coef in grade_coefficients(v))
         + " |"
-        for v in rule_versions(con)
+        for v in declared_rule_versions(con)
     ]
     table = "\n".join([header, "|" + "---|" * (len(grades) + 2), *rows])
     return TEMPLATE.format(grades="、".join(f"`{g}`" for g in grades), coefficients=table)

@@ -12,6 +12,7 @@ from core.vocabulary import (
     VOCABULARY_DIR,
     MonthRules,
     VocabularyError,
+    declared_rule_versions,
     grade_coefficient,
     grade_cutoff,
     load_vocabulary,
@@ -144,3 +145,20 @@ def test_a_wrong_warehouse_fails_with_a_clear_error():
         con.execute("update marts.dim_rule_version set learning_basis = 'hours' where month = '2026-03'")
         with pytest.raises(VocabularyError, match="month 2026-03, column learning_basis"):
             rules_in_force(con, "2026-03")
+
+
+def test_declared_rule_versions_are_every_version_of_the_rules_seed_in_force_or_not():
+    with duckdb.connect() as con:
+        con.execute("create schema staging")
+        con.execute(f"create table staging.rules as select * from read_csv('{PILOT_RULES}', header=true)")
+        con.execute(
+            "insert into staging.rules select * replace ('v9' as rule_version, date '2030-01-01' as effective_from)"
+            " from staging.rules where rule_version = 'v2'"
+        )
+        assert [v.rule_version for v in declared_rule_versions(con)] == ["v1", "v2", "v9"]
+        con.execute("update staging.rules set coef_pioneer = null where rule_version = 'v9'")
+        with pytest.raises(VocabularyError, match=r"staging\.rules, version v9, column coef_pioneer"):
+            declared_rule_versions(con)
+        con.execute("drop table staging.rules")
+        with pytest.raises(VocabularyError, match=r"the warehouse has no staging\.rules"):
+            declared_rule_versions(con)

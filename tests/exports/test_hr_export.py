@@ -30,6 +30,8 @@ def make_warehouse(
     path.unlink(missing_ok=True)
     with duckdb.connect(str(path)) as con:
         con.execute("create schema staging; create schema marts")
+        con.execute(f"create table staging.rules as select * from read_csv('{RULES_SEED}', header=true)")
+        con.execute("update staging.rules set notice_days = ?", [notice_days])
         create_dim_rule_version(con, RULES_SEED)
         con.execute("update marts.dim_rule_version set notice_days = ?", [notice_days])
         con.execute("create table marts.dim_member (member_id varchar, employee_no varchar, name varchar)")
@@ -311,8 +313,8 @@ def test_hr_readme_is_written_beside_the_exports_with_the_rules_coefficients(tmp
     assert readme.stat().st_mtime_ns == stamp  # same rules: not rewritten
     with duckdb.connect(str(wh)) as con:
         con.execute(
-            "update marts.dim_rule_version set rule_version = 'v2', effective_from = date '2027-01-01',"
-            " coef_pioneer = 1.10 where month_start >= date '2027-01-01'"
+            "insert into staging.rules select * replace ('v2' as rule_version, date '2027-01-01' as effective_from,"
+            " 1.10 as coef_pioneer) from staging.rules"
         )
     night(home, wh, "2026-11-07T01:30:00+08:00")
     assert "| v2 | 2027-01-01 | 1.10 | 1.00 | 0.95 | 0.90 |" in readme.read_text(encoding="utf-8")
