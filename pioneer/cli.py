@@ -265,7 +265,12 @@ def explain(
     """Print a member month's points ledger, ending in the index and grade."""
     if not is_period(month):
         fail(EXIT_USAGE, f"--month must be YYYY-MM, got {month!r}")
-    from pioneer.explain import LedgerNotFound, VersionNotPublished, diff_member_month, explain_member_month
+    from pioneer.analysts.explain import (
+        LedgerNotFound,
+        VersionNotPublished,
+        diff_member_month,
+        explain_member_month,
+    )
 
     settings = settings_from(home=home)
     if diff is not None:
@@ -311,8 +316,8 @@ def statement(
         fail(EXIT_USAGE, f"--month must be YYYY-MM, got {month!r}")
     if (employee_no is None) == (branch is None):
         fail(EXIT_USAGE, "give exactly one of --employee-no and --branch")
-    from pioneer.sql import NoWarehouse
-    from pioneer.statement import StatementError, write_statement
+    from pioneer.analysts.sql import NoWarehouse
+    from pioneer.analysts.statement import StatementError, write_statement
 
     settings = settings_from(home=home)
     try:
@@ -330,7 +335,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Where a home stands: events, quarantine, published exports, the last run."""
-    from pioneer.status import home_status
+    from pioneer.analysts.status import home_status
 
     settings = settings_from(home=home)
     if not settings.home.is_dir():
@@ -503,7 +508,7 @@ def rules_compare(
     compare with the published marts: grade migration, index by department, coefficient changes,
     PIONEER count per month (CSV files and compare.html in --out)."""
     from core.rules import RulesFileError
-    from pioneer.compare import compare_rules
+    from pioneer.analysts.compare import compare_rules
     from pioneer.replay import ReplayRefused
     from pioneer.transform import TransformError
 
@@ -564,7 +569,7 @@ def sql_command(
     """Open the published warehouse read-only (never disturbs the nightly job)."""
     import duckdb
 
-    from pioneer.sql import NoWarehouse, interactive, run_query
+    from pioneer.analysts.sql import NoWarehouse, interactive, run_query
 
     settings = settings_from(home=home)
     try:
@@ -594,8 +599,8 @@ def report(
     """Write the month's report: one self-contained HTML page of charts from the marts."""
     if month is not None and not is_period(month):
         fail(EXIT_USAGE, f"--month must be YYYY-MM, got {month!r}")
-    from pioneer.report import ReportError, default_month, write_report
-    from pioneer.sql import NoWarehouse
+    from pioneer.analysts.report import ReportError, default_month, write_report
+    from pioneer.analysts.sql import NoWarehouse
 
     settings = settings_from(home=home)
     try:
@@ -620,8 +625,8 @@ def docs(
     port: Annotated[int, typer.Option(help="Port of --serve (0: a free one).")] = 0,
 ) -> None:
     """Generate the dbt docs catalogue (models, columns, lineage to the HR export and the report)."""
-    from pioneer import docs as catalogue
-    from pioneer.sql import NoWarehouse
+    from pioneer.analysts import docs as catalogue
+    from pioneer.analysts.sql import NoWarehouse
 
     settings = settings_from(home=home)
     try:

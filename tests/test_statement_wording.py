@@ -1,4 +1,4 @@
-"""The statement's words for each kind of ledger row (pioneer/statement.py ``rule_text``): the rule
+"""The statement's words for each kind of ledger row (pioneer/analysts/statement.py ``rule_text``): the rule
 it applies with the constants of its rules version, for the rows that take points away (veto,
 caps, clamp), accepted appeals (id, component, decider, date, reason) and both learning bases."""
 
@@ -7,7 +7,7 @@ import csv
 import pytest
 
 from core.rules import SHIPPED_RULES
-from pioneer.statement import rule_text
+from pioneer.analysts.statement import rule_text
 
 with SHIPPED_RULES.open(encoding="utf-8", newline="") as f:
     (V1,) = list(csv.DictReader(f))

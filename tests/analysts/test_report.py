@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 from conftest import MONTH, pioneer
 
-from pioneer import report
+from pioneer.analysts import report
 
 
 def specs(page: str) -> dict:

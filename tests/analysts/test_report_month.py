@@ -7,7 +7,7 @@ import pytest
 from rule_versions import create_dim_rule_version
 
 from core.config import Settings
-from pioneer.report import ReportError, default_month
+from pioneer.analysts.report import ReportError, default_month
 
 RULES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "rules.csv"
 

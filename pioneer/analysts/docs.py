@@ -17,7 +17,7 @@ from pathlib import Path
 
 from core.config import Settings
 from expectations.gates import rebuild_data_docs
-from pioneer.sql import published_warehouse
+from pioneer.analysts.sql import published_warehouse
 from pioneer.transform import PROJECT_DIR, dbt_env, project_dir
 
 

@@ -29,7 +29,7 @@ import duckdb
 
 from core.layout import Home
 from core.vocabulary import load_vocabulary
-from pioneer.report import EMBED, javascript_bundle
+from pioneer.analysts.report import EMBED, javascript_bundle
 
 GRADES = load_vocabulary().grade_labels
 GRADE_ORDER = [*GRADES, "NOT_SCORED"]

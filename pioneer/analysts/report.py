@@ -2,7 +2,7 @@
 
 The page inlines the Vega, Vega-Lite and vega-embed JavaScript (the bundle of ``vl-convert-python``),
 so it opens without network access. Every number comes from the published warehouse, opened
-read-only (see :mod:`pioneer.sql`), and so do the rules it quotes: grade bands, branch weights
+read-only (see :mod:`pioneer.analysts.sql`), and so do the rules it quotes: grade bands, branch weights
 and stars are read from the rule version the month was scored with (``marts.dim_rule_version``,
 through :mod:`core.vocabulary`), the names of the 三会一课 requirements from the marts
 (``requirement_name``), the labels of codes from the vocabulary seeds. The page is written for
@@ -27,7 +27,7 @@ import pandas as pd
 from core.layout import Home
 from core.vocabulary import VocabularyError, load_vocabulary
 from core.vocabulary import rules_in_force as month_rules
-from pioneer.sql import connect
+from pioneer.analysts.sql import connect
 
 # Labels only (the codes' Chinese names, vocabulary seeds); the numbers behind them are the rules'.
 GRADES = load_vocabulary().grade_labels  # PIONEER → 先锋 PIONEER, best first

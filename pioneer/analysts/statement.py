@@ -23,7 +23,7 @@ import duckdb
 
 from core.layout import Home
 from core.vocabulary import VocabularyError, load_vocabulary, rule_version
-from pioneer.sql import connect
+from pioneer.analysts.sql import connect
 
 GRADE_NAMES = {g.grade: g.grade_name for g in load_vocabulary().grades}
 REQUIREMENT_NAMES = load_vocabulary().requirement_names
