@@ -16,7 +16,7 @@ import hashlib
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
@@ -109,6 +109,20 @@ def rules_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def typed_row(model: type[M], row: dict, where: str, error: type[Exception]) -> M:
+    """``row`` as ``model``; else ``error`` naming ``where``, the first bad column, the reason and
+    the value (one line a user can act on: the file or table, the row, the column)."""
+    try:
+        return model(**row)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        column = ".".join(map(str, first["loc"]))
+        raise error(f"{where}, column {column}: {first['msg']} (got {row.get(column)!r})") from None
+
+
 def load_rules(path: Path) -> list[RuleVersion]:
     """Every rule version of the rules file at ``path``, validated (see the module docstring)."""
     path = Path(path)
@@ -132,14 +146,10 @@ def load_rules(path: Path) -> list[RuleVersion]:
             raise RulesFileError(
                 f"rules file {path}, version {version}, column {unknown[0]}: not a rules column"
             )
-        try:
-            versions.append(RuleVersion(**{c: (row[c] or "").strip() for c in COLUMNS}))
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            column = ".".join(map(str, error["loc"]))
-            raise RulesFileError(
-                f"rules file {path}, version {version}, column {column}: {error['msg']} (got {row[column]!r})"
-            ) from None
+        values = {c: (row[c] or "").strip() for c in COLUMNS}
+        versions.append(
+            typed_row(RuleVersion, values, f"rules file {path}, version {version}", RulesFileError)
+        )
     seen: set[str] = set()
     for previous, current in zip([None, *versions], versions, strict=False):
         if current.rule_version in seen:

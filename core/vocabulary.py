@@ -24,9 +24,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from core.rules import RuleVersion
+from core.rules import RuleVersion, typed_row
 
 VOCABULARY_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "vocabulary"
 RULES_TABLE = "marts.dim_rule_version"
@@ -127,14 +127,7 @@ def _read_seed(folder: Path, name: str, model: type[_Entry]) -> list:
             raise VocabularyError(f"vocabulary seed {path}, column {column}: not a column of {name}")
     entries, seen = [], set()
     for line, row in enumerate(reader, start=2):
-        try:
-            entry = model(**row)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            column = ".".join(map(str, error["loc"]))
-            raise VocabularyError(
-                f"vocabulary seed {path}, line {line}, column {column}: {error['msg']} (got {row.get(column)!r})"
-            ) from None
+        entry = typed_row(model, row, f"vocabulary seed {path}, line {line}", VocabularyError)
         code = row[columns[0]]
         if not code or code in seen:
             raise VocabularyError(
@@ -223,14 +216,8 @@ def _rows(con: Any, where: str, params: list) -> list[MonthRules]:
     out = []
     for values in cursor.fetchall():
         row = dict(zip(names, values, strict=True))
-        try:
-            out.append(MonthRules(**{c: row[c] for c in MonthRules.model_fields}))
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            column = ".".join(map(str, error["loc"]))
-            raise VocabularyError(
-                f"{RULES_TABLE}, month {row['month']}, column {column}: {error['msg']} (got {row.get(column)!r})"
-            ) from None
+        values = {c: row[c] for c in MonthRules.model_fields}
+        out.append(typed_row(MonthRules, values, f"{RULES_TABLE}, month {row['month']}", VocabularyError))
     return out
 
 
@@ -263,14 +250,9 @@ def declared_rule_versions(con: Any) -> list[RuleVersion]:
     out = []
     for values in cursor.fetchall():
         row = dict(zip(names, values, strict=True))
-        try:
-            out.append(RuleVersion(**{c: row.get(c) for c in RuleVersion.model_fields}))
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            column = ".".join(map(str, error["loc"]))
-            raise VocabularyError(
-                f"{SEED_TABLE}, version {row.get('rule_version')}, column {column}: {error['msg']}"
-            ) from None
+        values = {c: row.get(c) for c in RuleVersion.model_fields}
+        where = f"{SEED_TABLE}, version {row.get('rule_version')}"
+        out.append(typed_row(RuleVersion, values, where, VocabularyError))
     return out
 
 
