@@ -25,6 +25,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.layout import Home
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WORK = ROOT / "benchmarks" / "work"
@@ -293,7 +295,7 @@ def summarise(runs: list[dict]) -> dict:
 
 def dbt_timing(home: Path, top: int = 8) -> dict:
     """Where dbt spent its time: per node execute time from ``run_results.json``."""
-    results = json.loads((home / "dbt" / "target" / "run_results.json").read_text())
+    results = json.loads((Home(home).dbt_target / "run_results.json").read_text())
     nodes = [(r["unique_id"], r.get("execution_time") or 0.0) for r in results["results"]]
     kinds: dict[str, float] = {}
     for uid, t in nodes:

@@ -115,6 +115,11 @@ class Home:
         return self.dbt / "project"
 
     @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder of the home's builds (manifest, run results)."""
+        return self.dbt / "target"
+
+    @property
     def dbt_log(self) -> Path:
         return self.dbt / "last_output.log"
 
@@ -176,6 +181,11 @@ class Home:
     @property
     def docs(self) -> Path:
         return self.root / "docs"
+
+    @property
+    def docs_site(self) -> Path:
+        """The dbt catalogue ``pioneer docs`` generates (dbt's target folder of the docs build)."""
+        return self.docs / "target"
 
     @property
     def reports(self) -> Path:

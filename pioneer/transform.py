@@ -123,8 +123,7 @@ def dbt_env(settings: Settings, warehouse: Path) -> dict[str, str]:
 
 def run_dbt(settings: Settings, args: list[str], warehouse: Path) -> list[dict]:
     """Run one dbt command; return its run results, raise TransformError on failure."""
-    work = settings.layout.dbt
-    target, logs = work / "target", work / "logs"
+    target, logs = settings.layout.dbt_target, settings.layout.dbt / "logs"
     dbt = Path(sys.executable).parent / "dbt"
     clock = settings.clock().replace(tzinfo=None).isoformat(timespec="seconds")
     cmd = [
@@ -139,14 +138,14 @@ def run_dbt(settings: Settings, args: list[str], warehouse: Path) -> list[dict]:
     proc = subprocess.run(
         cmd, env=dbt_env(settings, warehouse), capture_output=True, text=True, preexec_fn=_die_with_parent
     )
-    (work / "last_output.log").parent.mkdir(parents=True, exist_ok=True)
-    (work / "last_output.log").write_text(proc.stdout + proc.stderr)
+    settings.layout.dbt_log.parent.mkdir(parents=True, exist_ok=True)
+    settings.layout.dbt_log.write_text(proc.stdout + proc.stderr)
     results_file = target / "run_results.json"
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
     if proc.returncode != 0:
         failed = [r["unique_id"] for r in results if r["status"] in ("error", "fail")]
         where = ", ".join(failed[:5]) or "see the log"
-        raise TransformError(f"dbt {args[0]} failed ({where}); log: {work / 'last_output.log'}")
+        raise TransformError(f"dbt {args[0]} failed ({where}); log: {settings.layout.dbt_log}")
     return results
 
 

@@ -31,7 +31,7 @@ def dbt_docs(settings: Settings, *args: str, **run_kwargs) -> subprocess.Complet
         str(Path(sys.executable).parent / "dbt"), "docs", *args,
         "--project-dir", str(project_dir(settings)),
         "--profiles-dir", str(PROJECT_DIR),
-        "--target-path", str(work / "target"),
+        "--target-path", str(settings.layout.docs_site),
         "--log-path", str(work / "logs"),
     ]  # fmt: skip
     return subprocess.run(cmd, env=dbt_env(settings, work / "warehouse.duckdb"), check=False, **run_kwargs)
@@ -49,13 +49,13 @@ def generate(settings: Settings) -> Path:
         raise RuntimeError(f"dbt docs generate failed; log: {work / 'generate.log'}")
     if settings.layout.gx_site.is_dir():
         rebuild_data_docs(settings.home)
-    return work / "target" / "static_index.html"
+    return settings.layout.docs_site / "static_index.html"
 
 
 def server(settings: Settings, port: int = 0) -> ThreadingHTTPServer:
     """An HTTP server on the loopback interface (port 0: a free one) for both sites: ``/`` the dbt
     catalogue (``HOME/docs/target``), ``/gx/`` the GX Data Docs. Nothing else of the home is served."""
-    roots = {"/gx/": settings.layout.gx_site, "/": settings.layout.docs / "target"}
+    roots = {"/gx/": settings.layout.gx_site, "/": settings.layout.docs_site}
 
     class Sites(SimpleHTTPRequestHandler):
         def translate_path(self, path: str) -> str:
