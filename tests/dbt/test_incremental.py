@@ -26,9 +26,10 @@ import pytest
 from pioneer_cli import demo_data
 
 from core.config import Settings
+from core.layout import Home
 from ingest.run import ingest_source
 from ingest.schema import SOURCES
-from pioneer.transform import build, publish, warehouse_path
+from pioneer.transform import build, publish
 
 pytestmark = pytest.mark.slow
 
@@ -118,7 +119,7 @@ def points_of_day(landing: Path, day: str) -> tuple[list[str], list[list[str]]]:
 
 
 def index_of(home: Path, employee_no: str, month: str):
-    with duckdb.connect(str(warehouse_path(Settings(home=home))), read_only=True) as con:
+    with duckdb.connect(str(Home(home).warehouse), read_only=True) as con:
         return con.execute(
             "select index_score, performance, bonus from marts.fct_member_index_monthly"
             " where employee_no = ? and month = ?",
@@ -179,7 +180,7 @@ def play_nights(root: Path, landing: Path, home: Path):
     after = index_of(home, employee_no, "2026-08"), index_of(home, employee_no, "2026-09")
     checks["late events"] = (before, after)
     checks["night 2 full refresh"] = full_refresh(home, "2026-11-07T01:30:00+08:00", root, "night2_full")
-    shutil.copyfile(warehouse_path(Settings(home=home)), root / "night2.duckdb")
+    shutil.copyfile(Home(home).warehouse, root / "night2.duckdb")
 
     # night 3: 2026-10-31 restated (a later export wins) and a new day
     write_csv(
@@ -233,12 +234,12 @@ def test_new_month_rebuilds_only_the_new_complete_month(nights):
 
 def test_several_incremental_nights_equal_full_refresh(nights):
     _, checks, _, home = nights
-    assert_same_marts(warehouse_path(Settings(home=home)), checks["night 5 full refresh"])
+    assert_same_marts(Home(home).warehouse, checks["night 5 full refresh"])
 
 
 def test_build_state_records_the_arrivals_processed(nights):
     *_, home = nights
-    with duckdb.connect(str(warehouse_path(Settings(home=home))), read_only=True) as con:
+    with duckdb.connect(str(Home(home).warehouse), read_only=True) as con:
         high_water = con.execute("select max(recorded_at) from audit.build_batches").fetchone()[0]
         stored = con.execute(
             "select max(recorded_at) from read_parquet(?, union_by_name = true)",

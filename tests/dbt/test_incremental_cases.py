@@ -39,9 +39,8 @@ import pytest
 from pioneer_cli import demo_data
 from test_incremental import assert_same_marts, full_refresh, nightly, read_csv, write_csv
 
-from core.config import Settings
+from core.layout import Home
 from core.rules import SHIPPED_RULES
-from pioneer.transform import warehouse_path
 
 pytestmark = pytest.mark.slow
 
@@ -154,7 +153,7 @@ def play_nights(root: Path, landing: Path, home: Path, rules: Path) -> dict:
     def night(n: int, compare: bool = False) -> None:
         played["rebuilt"][n] = nightly(home, landing, NIGHTS[n])
         played["warehouse"][n] = root / f"night{n}.duckdb"
-        shutil.copyfile(warehouse_path(Settings(home=home)), played["warehouse"][n])
+        shutil.copyfile(Home(home).warehouse, played["warehouse"][n])
         if compare:
             played["full"][n] = full_refresh(home, NIGHTS[n], root, f"night{n}_full")
 

@@ -19,10 +19,11 @@ import pytest
 from pioneer_cli import demo_data
 
 from core.config import Settings
+from core.layout import Home
 from ingest.run import ingest_source
 from ingest.schema import SOURCES
 from pioneer.pg_events import mirror_events
-from pioneer.transform import build, publish, rebuilt_months, run_dbt, warehouse_path
+from pioneer.transform import build, publish, rebuilt_months, run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -150,7 +151,7 @@ def stores(tmp_path_factory, pg_database):
 
 
 def tables(home: Path, database: str, table: str, order: list[str]):
-    warehouse = warehouse_path(Settings(home=home))
+    warehouse = Home(home).warehouse
     columns = columns_of(warehouse, table)
     return rows_duckdb(warehouse, table, columns, order), rows_postgres(database, table, columns, order)
 
@@ -159,7 +160,7 @@ def test_both_databases_rebuild_the_same_months(stores):
     months_1, months_2, _, home = stores
     assert months_1["duckdb"] == months_1["postgres"] == ["2026-08", "2026-09", "2026-10"]
     assert months_2["duckdb"] == months_2["postgres"] == ["2026-10"]  # incremental: the KPI's month
-    assert rebuilt_months(warehouse_path(Settings(home=home))) == months_2["duckdb"]
+    assert rebuilt_months(Home(home).warehouse) == months_2["duckdb"]
 
 
 @pytest.mark.parametrize("night", [1, 2])
@@ -179,7 +180,7 @@ def test_postgres_marts_carry_their_documentation_as_comments(stores, pg_databas
         "select column_name, comment from duckdb_columns() where schema_name = 'marts'"
         " and table_name = 'fct_branch_cadence_status' order by column_name"
     )
-    with duckdb.connect(str(warehouse_path(Settings(home=home))), read_only=True) as con:
+    with duckdb.connect(str(Home(home).warehouse), read_only=True) as con:
         duck = con.execute(sql).fetchall()
     with psycopg2.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={pg_database}") as con:
         cur = con.cursor()
