@@ -35,35 +35,58 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from floor import FLOOR_SQL  # noqa: E402
 
+STEPS = "ingest,ingest_floor,build,nightly,quiet_night,replay,audit,floor,parity,demo"
+PIPELINE = ("ingest", "full_build", "nightly")  # the figures whose growth is checked
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--members", type=int, default=50_000)
+    ap.add_argument(
+        "--sizes", default="5000,20000,50000", help="members of each size measured, comma-separated"
+    )
     ap.add_argument("--months", type=int, default=24)
     ap.add_argument("--end", default="2025-06", help="demo-data --end: activity covers the months before it")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3, help="runs of the cheap steps (floor, demo make run)")
     ap.add_argument("--repeat-expensive", type=int, default=1, help="runs of ingest, full build and nightly")
-    ap.add_argument(
-        "--steps", default="ingest,build,nightly,replay,floor,demo", help="comma-separated subset"
-    )
+    ap.add_argument("--steps", default=STEPS, help="comma-separated subset")
     ap.add_argument("--threads", type=int, default=0, help="DuckDB threads of the floor query (0: all cores)")
     args = ap.parse_args()
     steps = args.steps.split(",")
-
-    landing = generate(args.members, args.months, args.end, args.seed)
-    base = WORK / f"home-{landing.name.removeprefix('landing-')}"
-    t0 = night_of(args.end)
-    t1 = t0 + dt.timedelta(days=1)
     results: dict = {
         "started": dt.datetime.now().isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__},
         "load_before": os.getloadavg(),
-        "landing": {"dir": str(landing.relative_to(ROOT)), "bytes": du(landing), "members": args.members,
+        "sizes": {},
+    }  # fmt: skip
+    for members in map(int, args.sizes.split(",")):
+        print(f"== {members:,} members x {args.months} months", flush=True)
+        results["sizes"][str(members)] = measure_size(args, members, steps)
+    if "demo" in steps:
+        results["demo_make_run"] = summarise([demo_run() for _ in range(args.repeat)])
+    results["load_after"] = os.getloadavg()
+    results["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    results["growth"] = growth(results["sizes"], args.months)
+    results["targets"] = targets(results)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{dt.datetime.now():%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print_table(results)
+    print(f"\nresults: {path.relative_to(ROOT)}")
+
+
+def measure_size(args: argparse.Namespace, members: int, steps: list[str]) -> dict:
+    """Every step of ``steps`` at one size: the landing zone (cached), its base home, the figures."""
+    landing = generate(members, args.months, args.end, args.seed)
+    base = WORK / f"home-{landing.name.removeprefix('landing-')}"
+    t0 = night_of(args.end)
+    t1 = t0 + dt.timedelta(days=1)
+    size: dict = {
+        "landing": {"dir": str(landing.relative_to(ROOT)), "bytes": du(landing), "members": members,
                     "months": args.months, "seed": args.seed},
         "steps": {},
     }  # fmt: skip
-    out = results["steps"]
+    out = size["steps"]
 
     if "ingest" in steps or not (base / "events").exists():
         runs, scratch = [], WORK / "ingest-home"  # the base home (built once) is left alone
@@ -78,43 +101,43 @@ def main() -> None:
         events = out["ingest"]["events_added"]
         out["ingest"]["events_per_s"] = round(events / out["ingest"]["wall_s"])
         out["ingest"]["events_per_cpu_s"] = round(events / out["ingest"]["cpu_s"])
-    needs_warehouse = {"nightly", "floor", "replay"} & set(steps)
+    needs_warehouse = {"nightly", "quiet_night", "floor", "replay", "audit", "parity"} & set(steps)
     if "build" in steps or (needs_warehouse and not (base / "warehouse.duckdb").exists()):
         runs = [child(["build", str(base), t0.isoformat()]) for _ in range(args.repeat_expensive)]
         out["full_build"] = summarise(runs)
         out["full_build"]["dbt_models"] = dbt_timing(base)
-    if "nightly" in steps:
-        out["nightly"] = nightly(landing, base, t0, t1, args.repeat_expensive)
-    if "replay" in steps:  # issue 15: replaying the base home's first night costs about a full build
-        if not (base / "runs").exists():
-            at = (t0 + dt.timedelta(hours=1)).isoformat()  # the run record replay needs (as nightly's first)
-            child(["cli", "run", "--sources", str(landing), "--home", str(base), "--now", at])
+    if {"nightly", "quiet_night", "replay", "audit", "parity"} & set(steps) and not (base / "runs").exists():
+        # an hour after the ingest step's clock: that step already loaded (and counted) the landing
+        # zone, so this run adds nothing and its source gates have nothing new to validate; it
+        # publishes the HR exports of every month (the first night of a home)
+        at = (t0 + dt.timedelta(hours=1)).isoformat()
+        out["first_run"] = child(["cli", "run", "--sources", str(landing), "--home", str(base), "--now", at])
+    if "nightly" in steps or "quiet_night" in steps or "parity" in steps:
+        out |= nightly(landing, base, t0, t1, args.repeat_expensive, quiet="quiet_night" in steps)
+    if "parity" in steps:
+        out["parity"] = child(["parity", str(WORK / "nightly-home")])
+    if "replay" in steps:  # replaying the base home's first night costs about a full build
         replayed = WORK / "replay-out"
         runs = []
         for _ in range(args.repeat_expensive):
             shutil.rmtree(replayed, ignore_errors=True)
-            runs.append(
-                child(
-                    ["cli", "replay", "--home", str(base), "--as-of", t1.isoformat(), "--out", str(replayed)]
-                )
-            )
+            argv = ["cli", "replay", "--home", str(base), "--as-of", t1.isoformat(), "--out", str(replayed)]
+            runs.append(child(argv))
         shutil.rmtree(replayed, ignore_errors=True)
         out["replay"] = summarise(runs)
+    if "audit" in steps:  # every published HR file of the base home re-derived from its events
+        out["audit"] = summarise(
+            [child(["cli", "audit", "--home", str(base)]) for _ in range(args.repeat_expensive)]
+        )
     if "floor" in steps:
         runs = [child(["floor", str(base), t0.isoformat(), str(args.threads)]) for _ in range(args.repeat)]
         out["floor"] = summarise(runs)
         out["floor"]["agreement"] = agreement(base)
-    if "demo" in steps:
-        out["demo_make_run"] = summarise([demo_run() for _ in range(args.repeat)])
-
-    results["load_after"] = os.getloadavg()
-    results["finished"] = dt.datetime.now().isoformat(timespec="seconds")
-    add_ratios(results, out)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{dt.datetime.now():%Y%m%dT%H%M%S}.json"
-    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print_table(results)
-    print(f"\nresults: {path.relative_to(ROOT)}")
+    if "ingest_floor" in steps:
+        runs = [child(["ingest_floor", str(landing)]) for _ in range(args.repeat_expensive)]
+        out["ingest_floor"] = summarise(runs)
+    add_ratios(size, out)
+    return size
 
 
 # ---- the landing zone ---------------------------------------------------------------------------
@@ -171,29 +194,27 @@ def add_one_day(landing: Path, target: Path, day: dt.date) -> int:
 # ---- the steps ----------------------------------------------------------------------------------
 
 
-def nightly(landing: Path, base: Path, t0: dt.datetime, t1: dt.datetime, repeat: int) -> dict:
-    """The base home after its first ``pioneer run`` at t0, then per repeat: a copy of it and of the
-    landing zone plus one day of events, and ``pioneer run`` at t1 on them."""
-    first = None
-    if not (base / "runs").exists():
-        # an hour after the ingest step's clock: that step already loaded (and counted) the landing
-        # zone, so this run adds nothing and its source gates have nothing new to validate
-        at = (t0 + dt.timedelta(hours=1)).isoformat()
-        first = child(["cli", "run", "--sources", str(landing), "--home", str(base), "--now", at])
-    runs = []
+def nightly(landing: Path, base: Path, t0: dt.datetime, t1: dt.datetime, repeat: int, quiet: bool) -> dict:
+    """Per repeat: a copy of the base home (after its first ``pioneer run``) and of the landing zone
+    plus one day of events, and ``pioneer run`` at t1 on them (``nightly``); with ``quiet``, then
+    one more run an hour later that finds nothing new (``quiet_night``)."""
+    runs, quiet_runs = [], []
+    home, sources = WORK / "nightly-home", WORK / "nightly-landing"
     for _ in range(repeat):
-        home, sources = WORK / "nightly-home", WORK / "nightly-landing"
         for d in (home, sources):
             shutil.rmtree(d, ignore_errors=True)
         added = add_one_day(landing, sources, t0.date())
         copy_home(base, home)
         r = child(["cli", "run", "--sources", str(sources), "--home", str(home), "--now", t1.isoformat()])
         runs.append(r | {"lines_delivered": added})
-    result = summarise(runs)
-    result["dbt_models"] = dbt_timing(home)
-    if first:
-        result["first_run"] = first
-    return result
+        out = {"nightly": summarise(runs) | {"dbt_models": dbt_timing(home)}}
+        if quiet:
+            at = (t1 + dt.timedelta(hours=1)).isoformat()
+            quiet_runs.append(
+                child(["cli", "run", "--sources", str(sources), "--home", str(home), "--now", at])
+            )
+            out["quiet_night"] = summarise(quiet_runs)
+    return out
 
 
 def copy_home(base: Path, home: Path) -> None:
@@ -308,35 +329,105 @@ def dbt_timing(home: Path, top: int = 8) -> dict:
     }
 
 
-def add_ratios(results: dict, out: dict) -> None:
-    def ratio(a: str, b: str) -> float | None:
-        return round(out[a]["wall_s"] / out[b]["wall_s"], 2) if a in out and b in out else None
+YARDSTICKS = ("floor", "ingest_floor")  # one-query yardsticks, no pipeline stage: not in the peak
 
-    def cpu_ratio(a: str, b: str) -> float | None:
-        return round(out[a]["cpu_s"] / out[b]["cpu_s"], 2) if a in out and b in out else None
 
-    results["ratios"] = {"full_build / floor": ratio("full_build", "floor"),
-                         "nightly / full_build": ratio("nightly", "full_build"),
-                         "full_build / floor (CPU s)": cpu_ratio("full_build", "floor"),
-                         "nightly / full_build (CPU s)": cpu_ratio("nightly", "full_build"),
-                         "replay / full_build": ratio("replay", "full_build")}  # fmt: skip
-    peaks = [s["peak_rss_mib"] for name, s in out.items() if name != "floor"]
-    results["peak_rss_mib_pipeline"] = max(peaks) if peaks else None  # the floor is no pipeline stage
+def add_ratios(size: dict, out: dict) -> None:
+    def ratio(a: str, b: str, figure: str = "wall_s") -> float | None:
+        return round(out[a][figure] / out[b][figure], 3) if a in out and b in out else None
+
+    size["ratios"] = {
+        "ingest / ingest_floor": ratio("ingest", "ingest_floor"),
+        "ingest / ingest_floor (CPU s)": ratio("ingest", "ingest_floor", "cpu_s"),
+        "full_build / floor": ratio("full_build", "floor"),
+        "full_build / floor (CPU s)": ratio("full_build", "floor", "cpu_s"),
+        "nightly / full_build": ratio("nightly", "full_build"),
+        "nightly / full_build (CPU s)": ratio("nightly", "full_build", "cpu_s"),
+        "quiet_night / full_build": ratio("quiet_night", "full_build"),
+        "replay / full_build": ratio("replay", "full_build"),
+        "audit / full_build": ratio("audit", "full_build"),
+    }
+    peaks = [s["peak_rss_mib"] for name, s in out.items() if name not in YARDSTICKS]
+    size["peak_rss_mib_pipeline"] = max(peaks) if peaks else None
+
+
+def growth(sizes: dict, months: int) -> dict:
+    """CPU µs per member-month of each pipeline figure at each size, and how far each size is from
+    their mean (linear growth: every size within ±25 %)."""
+    out: dict = {}
+    for step in PIPELINE:
+        per = {
+            m: round(s["steps"][step]["cpu_s"] / (int(m) * months) * 1e6, 1)
+            for m, s in sizes.items()
+            if step in s["steps"]
+        }
+        if len(per) < 2:
+            continue
+        mean = statistics.mean(per.values())
+        out[step] = {
+            "cpu_us_per_member_month": per,
+            "deviation_from_mean": {m: round(v / mean - 1, 3) for m, v in per.items()},
+        }
+    return out
+
+
+# the issue's targets (issue 20); QUIET_NIGHT_S is ours: "a quiet night costs seconds"
+QUIET_NIGHT_S = 10.0
+PEAK_MIB = 4096
+
+
+def targets(results: dict) -> list[dict]:
+    """Every target of issue 20 against this run: the ratios at the largest size measured, peak
+    memory at every size, growth across sizes. ``met`` is None where the run lacks the figures."""
+    sizes = results["sizes"]
+    largest = sizes[max(sizes, key=int)] if sizes else {"steps": {}, "ratios": {}}
+    steps, ratios = largest["steps"], largest["ratios"]
+
+    def row(name: str, value, limit, at_most: bool = True) -> dict:
+        met = None if value is None else (value <= limit if at_most else value >= limit)
+        return {"target": name, "value": value, "limit": limit, "met": met}
+
+    rows = [
+        row("nightly / full build, wall", ratios.get("nightly / full_build"), 0.10),
+        row("nightly / full build, CPU s", ratios.get("nightly / full_build (CPU s)"), 0.10),
+        row("quiet night, wall s", steps.get("quiet_night", {}).get("wall_s"), QUIET_NIGHT_S),
+        row("ingest / ingest floor, wall", ratios.get("ingest / ingest_floor"), 2.0),
+        row("ingest events/s", steps.get("ingest", {}).get("events_per_s"), 1_000_000, at_most=False),
+        row("full build / floor, wall", ratios.get("full_build / floor"), 2.5),
+        row("full build / floor, CPU s", ratios.get("full_build / floor (CPU s)"), 2.5),
+    ]
+    for m, s in sizes.items():
+        rows.append(row(f"peak memory at {int(m):,} members, MiB", s.get("peak_rss_mib_pipeline"), PEAK_MIB))
+    for step, g in results.get("growth", {}).items():
+        worst = max(g["deviation_from_mean"].values(), key=abs)
+        rows.append(row(f"{step}: CPU per member-month, largest deviation from the mean", abs(worst), 0.25))
+    if "parity" in steps:
+        rows.append(
+            row("incremental = full refresh (rows differing)", steps["parity"].get("rows_differing"), 0)
+        )
+    return rows
 
 
 def print_table(results: dict) -> None:
     print(f"\nload average before {results['load_before']}, after {results['load_after']}")
-    print(f"{'step':<16}{'wall s':>10}{'cpu s':>10}{'peak MiB':>10}  notes")
-    for name, s in results["steps"].items():
-        note = ""
-        if name == "ingest":
-            note = f"{s['events_added']:,} events, {s['events_per_s']:,} events/s"
-        elif name == "floor":
-            a = s["agreement"]
-            note = f"agreement {a['agreement_rate']} of {a['member_months_compared']:,} member months"
-        print(f"{name:<16}{s['wall_s']:>10.1f}{s['cpu_s']:>10.1f}{s['peak_rss_mib']:>10}  {note}")
-    for name, value in results["ratios"].items():
-        print(f"{name:<24}{value}")
+    for members, size in results["sizes"].items():
+        print(f"\n{int(members):,} members")
+        print(f"{'step':<16}{'wall s':>10}{'cpu s':>10}{'peak MiB':>10}  notes")
+        for name, s in size["steps"].items():
+            note = ""
+            if name == "ingest":
+                note = f"{s['events_added']:,} events, {s['events_per_s']:,} events/s"
+            elif name == "floor":
+                a = s["agreement"]
+                note = f"agreement {a['agreement_rate']} of {a['member_months_compared']:,} member months"
+            print(f"{name:<16}{s['wall_s']:>10.1f}{s['cpu_s']:>10.1f}{s['peak_rss_mib']:>10}  {note}")
+        for name, value in size["ratios"].items():
+            if value is not None:
+                print(f"  {name:<30}{value}")
+    print()
+    for t in results["targets"]:
+        mark = {True: "met", False: "MISSED", None: "not measured"}[t["met"]]
+        print(f"{t['target']:<64}{t['value']!s:>12} (limit {t['limit']}): {mark}")
 
 
 def du(path: Path) -> int:
@@ -379,6 +470,17 @@ def child_main(step: str, home: str, *rest: str) -> None:
             db.execute(f"SET threads = {int(rest[1])}")
         sql = FLOOR_SQL.format(events=Path(home) / "events", month_start=clock.strftime("%Y-%m-01"))
         report["member_months"] = db.execute(f"COPY ({sql}) TO '{WORK / 'floor.parquet'}'").fetchone()[0]
+    elif step == "ingest_floor":  # DuckDB's own readers of the landing zone to parquet (issue 20)
+        from ingest_floor import ingest_floor
+
+        out = WORK / "ingest-floor-out"
+        shutil.rmtree(out, ignore_errors=True)
+        report |= ingest_floor(Path(home), out)
+        shutil.rmtree(out, ignore_errors=True)
+    elif step == "parity":  # the nightly home's incremental marts against a full refresh of it
+        from parity import parity
+
+        report |= parity(Path(home))
     Path(os.environ.get("BENCH_REPORT", WORK / "child.json")).write_text(json.dumps(report))
 
 
