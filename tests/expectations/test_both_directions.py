@@ -40,7 +40,7 @@ from expectations.gates import SUITES_DIR, is_warning, validate_frame
 from expectations.marts import MEMBER_COLUMNS, member_frame
 from expectations.marts import rule_parameters as member_parameters
 from expectations.sources import TIME_MIN, _parameters
-from exports.hr import gate_parameters, month_rows, read_export, render_csv
+from exports.hr import against_marts, gate_parameters, month_rows, read_export, render_csv, scored_members
 from ingest.schema import entity_schema
 
 RULES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "rules.csv"
@@ -475,9 +475,10 @@ def settings(tmp: Path) -> Settings:
     return Settings(home=tmp / "home", sources=tmp / "landing", now=CLOCK, min_kpi_coverage=None)
 
 
-def hr(rows: Mutation = same, staged: Mutation = same, version: int = 1) -> Build:
+def hr(rows: Mutation = same, staged: Mutation = same, version: int = 1, marts: bool = False) -> Build:
     """The staged CSV of September v``version`` (``month_rows`` mutated, rendered, read back,
-    mutated) and ``gate_parameters`` for it, against the unmutated marts."""
+    mutated) and ``gate_parameters`` for it, against the unmutated marts; with ``marts`` the
+    frame of ``hr_export_marts`` made of it (``against_marts``)."""
 
     def build(tmp: Path) -> tuple[Frame, dict]:
         with warehouse() as con:
@@ -485,9 +486,15 @@ def hr(rows: Mutation = same, staged: Mutation = same, version: int = 1) -> Buil
             path = tmp / "staged.csv"
             path.write_bytes(render_csv(rows(month_rows(con, PERIOD)), version))
             frame = staged(read_export(path))
-            return frame, gate_parameters(con, PERIOD, rules, settings(tmp), version, frame)
+            scored = scored_members(con, PERIOD)
+            parameters = gate_parameters(settings(tmp), rules, PERIOD, version, scored)
+            return (against_marts(scored, frame, rules) if marts else frame), parameters
 
     return build
+
+
+def hm(rows: Mutation = same) -> Build:
+    return hr(rows=rows, marts=True)
 
 
 def row(index: float, **values) -> Mutation:
@@ -527,10 +534,10 @@ def tied_pair_one_number(frame: Frame) -> Frame:
     return frame
 
 
-HX = "hr_export"
-SCORED_SET = "column_values_to_be_in_set(employee_no)"
-MART_INDEX = "column_pair_values_to_be_in_set(employee_no,pioneer_index)"
-HR_GRADE_RULE = "column_pair_values_to_be_in_set(employee_no,grade)"
+HX, HM = "hr_export", "hr_export_marts"
+SCORED_SET = "column_values_to_be_in_set(scored_in_pay_scope)"
+MART_INDEX = "column_pair_values_to_be_equal(pioneer_index,mart_index)"
+HR_GRADE_RULE = "column_pair_values_to_be_equal(grade,spec_grade)"
 HR_COEFFICIENT = "column_pair_values_to_be_in_set(grade,performance_coefficient)"
 case(
     HX,
@@ -539,6 +546,7 @@ case(
     "September v1 as written and read back: 35 rows, 4 PIONEERs with the tie at rank 3, 91 and 90 "
     "QUALIFIED, 70 QUALIFIED, 69.99 and 60 WARNING, 59.99 LAGGING, the vetoed member 0 LAGGING",
 )
+case(HM, "clean", hm(), "September v1 as written and read back, each row beside the marts")
 case(
     HX,
     "extra_name_column",
@@ -564,15 +572,21 @@ case(
     HX,
     "not_a_scored_member_added",
     hr(rows=with_stranger),
-    "a 36th row for an employee who is no scored member (then no mart index of it either)",
+    "a 36th row for an employee who is no scored member",
     "table_row_count_to_equal",
+)
+case(
+    HM,
+    "not_a_scored_member_added",
+    hm(rows=with_stranger),
+    "a 36th row for an employee who is no scored member (then no mart index of it either)",
     SCORED_SET,
     MART_INDEX,
 )
 case(
-    HX,
+    HM,
     "not_a_scored_member_instead",
-    hr(rows=row(75.5, employee_no="SG3799999")),
+    hm(rows=row(75.5, employee_no="SG3799999")),
     "a scored member's row under an unknown employee number (no mart index of it either)",
     SCORED_SET,
     MART_INDEX,
@@ -581,10 +595,16 @@ case(
     HX,
     "employee_no_missing",
     hr(rows=row(75.5, employee_no=None)),
-    "a row without employee_no (so neither its index nor its grade is a member's)",
+    "a row without employee_no",
     "column_values_to_not_be_null(employee_no)",
+)
+case(
+    HM,
+    "employee_no_missing",
+    hm(rows=row(75.5, employee_no=None)),
+    "a row without employee_no (so no scored member, and no mart index of it)",
+    SCORED_SET,
     MART_INDEX,
-    HR_GRADE_RULE,
 )
 case(
     HX,
@@ -604,14 +624,20 @@ case(
     HX,
     "index_100_01",
     hr(rows=row(100.0, pioneer_index=100.01)),
-    "index 100.01 (> index_max; then not the marts' index either)",
+    "index 100.01 (> index_max)",
     "column_values_to_be_between(pioneer_index)",
+)
+case(
+    HM,
+    "index_100_01",
+    hm(rows=row(100.0, pioneer_index=100.01)),
+    "index 100.01 where the marts have 100.00",
     MART_INDEX,
 )
 case(
-    HX,
+    HM,
     "index_not_the_marts",
-    hr(rows=row(75.5, pioneer_index=75.0)),
+    hm(rows=row(75.5, pioneer_index=75.0)),
     "a row's index 75.00 where the marts have 75.50",
     MART_INDEX,
 )
@@ -619,10 +645,16 @@ case(
     HX,
     "grade_not_a_grade",
     hr(rows=row(75.5, grade="GOOD")),
-    "grade GOOD (then also not the spec's grade, and no coefficient of it)",
+    "grade GOOD (and no coefficient of it)",
     "column_values_to_be_in_set(grade)",
-    HR_GRADE_RULE,
     HR_COEFFICIENT,
+)
+case(
+    HM,
+    "grade_not_a_grade",
+    hm(rows=row(75.5, grade="GOOD")),
+    "grade GOOD: not the spec's grade",
+    HR_GRADE_RULE,
 )
 for name, mutation, doc in (
     ("fifth_pioneer_at_rank_5", hr_graded(91.0, "PIONEER"), "91 at rank 5 graded PIONEER (a 5th PIONEER)"),
@@ -638,7 +670,7 @@ for name, mutation, doc in (
     ("index_59_99_warning", hr_graded(59.99, "WARNING"), "59.99 graded WARNING"),
     ("vetoed_warning", hr_graded(0.0, "WARNING"), "the vetoed member graded WARNING"),
 ):
-    case(HX, name, hr(rows=mutation), doc, HR_GRADE_RULE)
+    case(HM, name, hm(rows=mutation), doc, HR_GRADE_RULE)
 case(
     HX,
     "qualified_with_pioneer_coefficient",

@@ -133,7 +133,10 @@ def test_first_publication_quiet_night_restatement_and_window_end(tmp_path, home
     )
     assert manifest["kpi_missing_employee_nos"] == ["SG0000001"]
     assert manifest["appeals_open_employee_nos"] == ["SG0000002", "SG0000003"]  # sorted, only M's open ones
-    assert manifest["validation"] == {"suites": ["hr_export", "hr_export_kpi_coverage"], "passed": True}
+    assert manifest["validation"] == {
+        "suites": ["hr_export", "hr_export_marts", "hr_export_kpi_coverage"],
+        "passed": True,
+    }
 
     quiet = night(home, wh, "2026-11-06T01:30:00+08:00")
     assert quiet.published == []
@@ -235,7 +238,10 @@ def test_a_month_on_notice_before_pay(tmp_path, home):
     manifest = json.loads((folder / "pioneer_notice_2026-10.manifest.json").read_text())
     assert manifest["kind"] == "notice" and manifest["notice_until"] == "2026-11-08"
     assert manifest["sha256"] == hashlib.sha256(raw).hexdigest() and manifest["row_count"] == 20
-    assert manifest["validation"] == {"suites": ["hr_export", "hr_export_kpi_coverage"], "passed": True}
+    assert manifest["validation"] == {
+        "suites": ["hr_export", "hr_export_marts", "hr_export_kpi_coverage"],
+        "passed": True,
+    }
     assert not (home / "exports" / "hr" / "2026-10").exists()
     assert night(home, wh, "2026-11-07T23:00:00+08:00").months == []  # the notice runs; nothing new
 
