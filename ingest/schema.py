@@ -8,6 +8,7 @@ Layout (all files immutable once written; a file appears by atomic rename)::
     HOME/events/_watermarks/<batch_id>-<entity>.parquet live connectors' watermarks
     HOME/events/_batches/<batch_id>.started             batch id reservation (atomic create)
     HOME/events/_batches/<batch_id>.json                batch summary, written last
+    HOME/events/_format                                 the store's format (STORE_FORMAT)
     HOME/events/_holds/<stamp>-<source>-<state>-<n>.parquet held deliveries' ledger (ingest/holds.py)
     HOME/quarantine/<source>/<batch_id>.parquet         rejected rows (final reasons)
 
