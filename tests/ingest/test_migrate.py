@@ -53,6 +53,8 @@ def test_the_pipeline_refuses_an_older_home_naming_migrate(old_home):
     refused = pioneer("run", "--sources", str(FIXTURE / "landing"), "--home", str(old_home), "--now", CLOCK)
     assert refused.returncode == 2
     assert f"pioneer migrate --home {old_home}" in refused.stderr
+    doctor = pioneer("doctor", "--home", str(old_home))
+    assert doctor.returncode == 3 and "pioneer migrate" in doctor.stdout
 
 
 def test_migrated_ids_are_those_ingest_gives_today(old_home, tmp_path):
