@@ -66,6 +66,11 @@ class Home:
         return self.events / source / entity / "*.parquet"
 
     @property
+    def store_format(self) -> Path:
+        """The event store's format version (``ingest.schema.STORE_FORMAT``), one line of text."""
+        return self.events / "_format"
+
+    @property
     def files_ledger(self) -> Path:
         """Ledger of loaded files (sha256 → batch), one Parquet file per batch."""
         return self.events / "_files"

@@ -8,6 +8,7 @@ Layout (all files immutable once written; a file appears by atomic rename)::
     HOME/events/_watermarks/<batch_id>-<entity>.parquet live connectors' watermarks
     HOME/events/_batches/<batch_id>.started             batch id reservation (atomic create)
     HOME/events/_batches/<batch_id>.json                batch summary, written last
+    HOME/events/_format                                 the store's format (STORE_FORMAT)
     HOME/events/_holds/<stamp>-<source>-<state>-<n>.parquet held deliveries' ledger (ingest/holds.py)
     HOME/quarantine/<source>/<batch_id>.parquet         rejected rows (final reasons)
 
@@ -56,8 +57,16 @@ BOUNDED_TIMES: dict[tuple[str, str], dict[str, bool]] = {
 # contract bound of the feed like the KPI range, not a scoring constant.
 APPEAL_POINTS_MAX = 100
 
+# The event store's format, kept in the home (``core.layout.Home.store_format``): 1 (no file), event
+# ids sha256 hex of ``source|entity|natural_key|record_time|deleted|typed columns``; 2, event ids
+# md5 hex of ``source|entity|deleted|typed columns`` (ingest.files.event_id). Code of one format
+# refuses a home of an older one until ``pioneer migrate`` (ingest/migrate.py) has rewritten it.
+STORE_FORMAT = 2
+
 ENVELOPE = [
-    pa.field("event_id", pa.string(), nullable=False),  # sha256 hex of source|entity|natural_key|version
+    pa.field(
+        "event_id", pa.string(), nullable=False
+    ),  # md5 hex of the canonical version (ingest.files.event_id)
     pa.field("source", pa.string(), nullable=False),
     pa.field("entity", pa.string(), nullable=False),
     pa.field("natural_key", pa.string(), nullable=False),

@@ -28,12 +28,14 @@ import pyarrow.parquet as pq
 
 from core.config import SHANGHAI
 from core.layout import Home
+from ingest.errors import StoreFormatError
 from ingest.schema import (
     ENTITIES,
     FILES_LEDGER,
     HOLDS,
     QUARANTINE,
     SOURCES,
+    STORE_FORMAT,
     WATERMARKS,
     entity_schema,
     sql_text,
@@ -62,13 +64,47 @@ def strict_json_object(text: str) -> bool:
         return False
 
 
+def store_format(home: Path) -> int | None:
+    """The format of the home's event store: the version its format file names; 1 for a store
+    written before the format was recorded (it has batches); None for a home without events."""
+    layout = Home(home)
+    if layout.store_format.exists():
+        return int(layout.store_format.read_text().strip())
+    return 1 if layout.batches.is_dir() and any(layout.batches.iterdir()) else None
+
+
+def check_store_format(home: Path) -> None:
+    """StoreFormatError unless the home's event store is of this code's format (or has no events)."""
+    found = store_format(home)
+    if found is not None and found != STORE_FORMAT:
+        todo = (
+            f"run `pioneer migrate --home {home}` to rewrite it to format {STORE_FORMAT}, then run again"
+            if found < STORE_FORMAT
+            else "it was written by a newer version of the pipeline; run that version"
+        )
+        raise StoreFormatError(
+            f"the event store of {home} is of format {found}, this version reads format {STORE_FORMAT}: {todo}"
+        )
+
+
+def write_store_format(home: Path) -> None:
+    """Record that the home's event store is of this code's format (atomic)."""
+    path = Home(home).store_format
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w") as stream:
+        stream.write(f"{STORE_FORMAT}\n")
+    os.rename(tmp, path)
+
+
 class EventStore:
     """The store under ``home``. ``db`` is an in-memory DuckDB session (time zone Asia/Shanghai,
     with the parse SQL's helpers, ``ingest/sql/macros.sql``) in which connectors build the
-    relations they pass to :meth:`append`."""
+    relations they pass to :meth:`append`. A home of another store format is refused
+    (:func:`check_store_format`); a new one is recorded as of this format."""
 
     def __init__(self, home: Path):
         self.home = Path(home)
+        check_store_format(self.home)
         self.events_dir = Home(self.home).events
         self.quarantine_dir = Home(self.home).quarantine
         self.db = duckdb.connect()
@@ -97,6 +133,8 @@ class EventStore:
             if not (directory / "_empty.parquet").exists():
                 self._write_atomic(schema.empty_table(), directory / "_empty.parquet", exclusive=True)
         Home(self.home).batches.mkdir(exist_ok=True)
+        if not Home(self.home).store_format.exists():
+            write_store_format(self.home)
 
     @staticmethod
     def _write_atomic(table: pa.Table, path: Path, exclusive: bool = False) -> None:

@@ -137,6 +137,7 @@ def run(
         fail(EXIT_USAGE, f"--sources {settings.sources} is not a directory")
     from core.home import HomeInUse
     from core.rules import RulesFileError, load_rules
+    from ingest.errors import StoreFormatError
     from pioneer.pipeline import GateFailed, nightly
     from pioneer.records import ClockWoundBack, last_run
 
@@ -154,6 +155,8 @@ def run(
         fail(EXIT_USAGE, f"{exc}; look at the past with `pioneer replay`")
     except HomeInUse as exc:
         fail(EXIT_USAGE, f"{exc}; try again when it has finished")
+    except StoreFormatError as exc:
+        fail(EXIT_USAGE, str(exc))
     except GateFailed as exc:
         print_gates(last_run(settings) or {})
         print_held((last_run(settings) or {}).get("held", []))
@@ -450,6 +453,32 @@ def doctor(
             "the home breaks its invariants" + ("" if repair else "; --repair mends what it can"),
         )
     typer.echo("home is healthy" if not report.findings else "home repaired")
+
+
+@app.command()
+def migrate(home: HomeOpt) -> None:
+    """Rewrite the home's event store to this version's format (new event ids); safe to repeat, and
+    to run again after a crash. The next build rebuilds every month."""
+    from core.home import HomeInUse
+    from ingest.errors import StoreFormatError
+    from ingest.migrate import migrate as migrate_store
+
+    settings = settings_from(home=home)
+    if not settings.home.is_dir():
+        fail(EXIT_USAGE, f"no pipeline home at {settings.home}")
+    try:
+        done = migrate_store(settings.home, settings.kill_at)
+    except HomeInUse as exc:
+        fail(EXIT_USAGE, f"{exc}; try again when it has finished")
+    except StoreFormatError as exc:
+        fail(EXIT_USAGE, str(exc))
+    if not done["files"]:
+        typer.echo(f"the event store is of format {done['format']} already: nothing to migrate")
+    else:
+        typer.echo(
+            f"event store migrated from format {done['format_found']} to {done['format']}: "
+            f"{done['files']} files, {done['events']:,} events rewritten; the next run rebuilds every month"
+        )
 
 
 @app.command()

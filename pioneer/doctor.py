@@ -177,6 +177,22 @@ def _retype(
     os.replace(tmp_e, path)
 
 
+def store_format(home: Path, repair: bool) -> list[Finding]:
+    """The event store is of this version's format (an older one is migrated, not repaired)."""
+    from ingest.schema import STORE_FORMAT
+    from ingest.store import store_format as format_of
+
+    found = format_of(home)
+    if found is None or found == STORE_FORMAT:
+        return []
+    return [
+        Finding(
+            "the event store is of this version's format",
+            f"it is of format {found}, this version's is {STORE_FORMAT}: run `pioneer migrate --home {home}`",
+        )
+    ]
+
+
 def orphans(home: Path, repair: bool) -> list[Finding]:
     findings = []
     for started in home_layout.orphan_batches(home):
@@ -244,7 +260,7 @@ def modes(settings, repair: bool) -> list[Finding]:
 def examine(settings, repair: bool = False) -> Report:
     """Check every invariant of the home (the caller holds it exclusively); ``repair`` mends."""
     report = Report()
-    for check in (duplicate_events, nonconforming_events, orphans, publications, staging):
+    for check in (store_format, duplicate_events, nonconforming_events, orphans, publications, staging):
         report.findings += check(settings.home, repair)
     report.findings += modes(settings, repair)
     return report

@@ -24,6 +24,7 @@ from exports.hr import publish_due_exports, recover_publications
 from ingest import holds
 from ingest.run import SourceSummary, ingest_source
 from ingest.schema import SOURCES
+from ingest.store import check_store_format
 from pioneer.progress import Timings, stage
 from pioneer.records import RunSummary, check_clock, record_run
 from pioneer.results import AlertsResult, ExportResult, IngestResult, TransformResult
@@ -69,6 +70,7 @@ def writer(settings: Settings, source: str | None = None) -> Iterator[None]:
     each writing Airflow task for its own stage."""
     make_private(settings)
     with home_lock(settings.home, run_name(settings), source, settings.lock_wait_seconds):
+        check_store_format(settings.home)  # an older store is migrated first (`pioneer migrate`)
         check_clock(settings)
         if source is None:
             clear_leftovers(settings.home)

@@ -34,8 +34,12 @@ def code_sha256() -> str:
 
     Each build stores it in ``audit.build_code``; a build whose code differs from the published
     warehouse's (a new release: a new column, a changed rule of a model) rebuilds every month
-    instead of carrying months the old code computed."""
-    digest = hashlib.sha256()
+    instead of carrying months the old code computed. The event store's format is part of it: the
+    warehouse's incremental tables carry event ids, so a migrated store (new ids) is rebuilt whole
+    by the first build after ``pioneer migrate``."""
+    from ingest.schema import STORE_FORMAT
+
+    digest = hashlib.sha256(f"store format {STORE_FORMAT}\0".encode())
     for part in CODE_PARTS:
         root = PROJECT_DIR / part
         for path in sorted([root] if root.is_file() else root.rglob("*")):

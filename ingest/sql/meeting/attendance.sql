@@ -1,23 +1,22 @@
 -- meeting/attendance: one attendance record per line (attendance/*.jsonl, or an API page), a JSON
--- object; f_<field> is the field as JSON. A tombstone ("deleted": true) needs only the id and
+-- object; t_<field> is the field's JSON type, s_<field> its text (json_extract_string), both of
+-- every field in one parse of the line. A tombstone ("deleted": true) needs only the id and
 -- updated_at.
 SELECT
     source_file, source_position, raw, record_id, meeting_id, user_id, mode, join_time, leave_time, updated_at,
     CASE
         WHEN doc IS NULL  -- or a text field holding an object or an array (its text would be JSON)
-             OR json_type(f_record_id) IN ('OBJECT', 'ARRAY') OR json_type(f_meeting_id) IN ('OBJECT', 'ARRAY')
-             OR json_type(f_user_id) IN ('OBJECT', 'ARRAY') OR json_type(f_mode) IN ('OBJECT', 'ARRAY')
+             OR t_record_id IN ('OBJECT', 'ARRAY') OR t_meeting_id IN ('OBJECT', 'ARRAY')
+             OR t_user_id IN ('OBJECT', 'ARRAY') OR t_mode IN ('OBJECT', 'ARRAY')
             THEN 'bad_json'
         WHEN record_id IS NULL OR updated_text IS NULL THEN 'missing_field'
         WHEN updated_at IS NULL THEN 'bad_timestamp'
         WHEN deleted THEN NULL
-        WHEN field_text(f_meeting_id) IS NULL OR field_text(f_user_id) IS NULL OR field_text(f_mode) IS NULL
-             OR field_text(f_join_time) IS NULL
+        WHEN meeting_id IS NULL OR user_id IS NULL OR mode IS NULL OR join_text IS NULL
             THEN 'missing_field'
         WHEN mode NOT IN {{ mode_values }} THEN 'bad_enum'
-        WHEN mode = 'online' AND field_text(f_leave_time) IS NULL THEN 'missing_field'
-        WHEN (field_text(f_join_time) IS NOT NULL AND join_time IS NULL)
-             OR (field_text(f_leave_time) IS NOT NULL AND leave_time IS NULL)
+        WHEN mode = 'online' AND leave_text IS NULL THEN 'missing_field'
+        WHEN (join_text IS NOT NULL AND join_time IS NULL) OR (leave_text IS NOT NULL AND leave_time IS NULL)
             THEN 'bad_timestamp'
         WHEN leave_time < join_time THEN 'end_before_start'
     END AS reject_reason,
@@ -28,27 +27,31 @@ SELECT
 FROM (
     SELECT
         *,
-        field_text(f_record_id) AS record_id,
-        field_text(f_meeting_id) AS meeting_id,
-        field_text(f_user_id) AS user_id,
-        field_text(f_mode) AS mode,
-        shanghai_ts(field_text(f_join_time)) AS join_time,
-        shanghai_ts(field_text(f_leave_time)) AS leave_time,
-        shanghai_ts(field_text(f_updated_at)) AS updated_at,
-        field_text(f_updated_at) AS updated_text,
-        coalesce(json_type(f_deleted) = 'BOOLEAN' AND (f_deleted ->> '$') = 'true', false) AS deleted
+        nullif(s_record_id, '') AS record_id,
+        nullif(s_meeting_id, '') AS meeting_id,
+        nullif(s_user_id, '') AS user_id,
+        nullif(s_mode, '') AS mode,
+        nullif(s_join_time, '') AS join_text,
+        nullif(s_leave_time, '') AS leave_text,
+        shanghai_ts(nullif(s_join_time, '')) AS join_time,
+        shanghai_ts(nullif(s_leave_time, '')) AS leave_time,
+        shanghai_ts(nullif(s_updated_at, '')) AS updated_at,
+        nullif(s_updated_at, '') AS updated_text,
+        coalesce(t_deleted = 'BOOLEAN' AND s_deleted = 'true', false) AS deleted
     FROM (
         SELECT
-            *, j[1] AS f_deleted, j[2] AS f_join_time, j[3] AS f_leave_time, j[4] AS f_meeting_id, j[5] AS f_mode,
-            j[6] AS f_record_id, j[7] AS f_updated_at, j[8] AS f_user_id
+            *, t[1] AS t_deleted, t[2] AS t_meeting_id, t[3] AS t_mode, t[4] AS t_record_id, t[5] AS t_user_id,
+            s[1] AS s_deleted, s[2] AS s_join_time, s[3] AS s_leave_time, s[4] AS s_meeting_id, s[5] AS s_mode,
+            s[6] AS s_record_id, s[7] AS s_updated_at, s[8] AS s_user_id
         FROM (
             SELECT
                 *,
-                json_extract(  -- every field the query reads, in one JSON parse of the line
+                json_type(doc, ['$.deleted', '$.meeting_id', '$.mode', '$.record_id', '$.user_id']) AS t,
+                json_extract_string(
                     doc,
                     ['$.deleted', '$.join_time', '$.leave_time', '$.meeting_id', '$.mode', '$.record_id',
                      '$.updated_at', '$.user_id']
-                ) AS j
+                ) AS s
             FROM (SELECT *, json_object_line(raw) AS doc FROM records)
         )
     )
