@@ -134,8 +134,10 @@ def outcomes(warehouse: Path) -> dict[tuple[str, int], tuple[str | None, str | N
                 union all
                 select 'course', event_id, source_position from staging.stg_learning__course
             ),
-            counted as (
-                select event_id, member_id from intermediate.int_member_learning_days
+            counted as (  -- a learning day is keyed by its report's key in staging, a course by its event
+                select p.event_id, d.member_id
+                from intermediate.int_member_learning_days as d
+                inner join staging.stg_learning__points as p using (person_key, points_date)
                 union all
                 select event_id, member_id from intermediate.int_member_courses
             )

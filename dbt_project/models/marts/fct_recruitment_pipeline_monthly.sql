@@ -14,10 +14,11 @@ first_snapshot as (
 ),
 
 at_month_end as (
-    select member_days.branch_id, months.month_start, member_days.status, count(*) as persons_at_month_end
-    from {{ ref('int_member_days') }} as member_days
-    inner join months on months.month_end = member_days.member_day
-    group by member_days.branch_id, months.month_start, member_days.status
+    -- the spans holding the month's last day: one per person listed that day
+    select member_spans.branch_id, months.month_start, member_spans.status, count(*) as persons_at_month_end
+    from {{ ref('int_member_spans') }} as member_spans
+    inner join months on months.month_end = member_spans.span_end
+    group by member_spans.branch_id, months.month_start, member_spans.status
 ),
 
 versions as (

@@ -27,8 +27,8 @@ approved_leaves as (
 )
 
 select
-    member_days.member_id,
-    member_days.month_start,
+    member_spans.member_id,
+    member_spans.month_start,
     required.meeting_id,
     required.meeting_type,
     required.starts_at,
@@ -36,11 +36,12 @@ select
     approved_leaves.meeting_id is null and coalesce(presence.is_attended, false) as is_attended,
     approved_leaves.meeting_id is null and not coalesce(presence.is_attended, false) as is_unexcused_absence
 from required
-inner join {{ ref('int_member_days') }} as member_days
-    on member_days.employee_no = required.employee_no
-    and member_days.member_day = cast(required.starts_at as date)
-    and member_days.is_active
-    and {{ in_months_to_build('member_days.month_start') }}
+inner join {{ ref('int_member_spans') }} as member_spans  -- the span holding the start day
+    on member_spans.employee_no = required.employee_no
+    and member_spans.month_start = cast({{ dbt.date_trunc('month', 'required.starts_at') }} as date)  -- implied; a key to hash on
+    and cast(required.starts_at as date) between member_spans.span_start and member_spans.span_end
+    and member_spans.is_active
+    and {{ in_months_to_build('member_spans.month_start') }}
 left join approved_leaves
     on approved_leaves.meeting_id = required.meeting_id
     and approved_leaves.employee_no = required.employee_no

@@ -4,8 +4,8 @@
 {{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 select
-    member_days.member_id,
-    member_days.month_start,
+    member_spans.member_id,
+    member_spans.month_start,
     services.service_record_id,
     services.event_id,
     services.starts_at,
@@ -16,10 +16,11 @@ from {{ ref('stg_meeting__service_record') }} as services
 inner join {{ ref('int_reference_checks') }} as checks
     on checks.event_id = services.event_id
     and checks.reference_status = 'ok'
-inner join {{ ref('int_member_days') }} as member_days
-    on member_days.employee_no = services.employee_no
-    and member_days.member_day = cast(services.starts_at as date)
-    and member_days.is_active
-    and {{ in_months_to_build('member_days.month_start') }}
+inner join {{ ref('int_member_spans') }} as member_spans  -- the span holding the start day
+    on member_spans.employee_no = services.employee_no
+    and member_spans.month_start = cast({{ dbt.date_trunc('month', 'services.starts_at') }} as date)  -- implied; a key to hash on
+    and cast(services.starts_at as date) between member_spans.span_start and member_spans.span_end
+    and member_spans.is_active
+    and {{ in_months_to_build('member_spans.month_start') }}
 where services.is_verified
   and services.ends_at > services.starts_at

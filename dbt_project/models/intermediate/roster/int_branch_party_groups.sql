@@ -4,13 +4,13 @@
 {{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 select distinct
-    member_days.branch_id,
+    member_spans.branch_id,
     months.month_start,
-    member_days.party_group
-from {{ ref('int_member_days') }} as member_days
-inner join {{ ref('int_months') }} as months
-    on months.month_end = member_days.member_day
-where member_days.is_active
-  and member_days.party_group is not null
-  and trim(member_days.party_group) <> ''
+    member_spans.party_group
+from {{ ref('int_member_spans') }} as member_spans
+inner join {{ ref('int_months') }} as months  -- the span holding the month's last day
+    on months.month_end = member_spans.span_end
+where member_spans.is_active
+  and member_spans.party_group is not null
+  and trim(member_spans.party_group) <> ''
   and {{ in_months_to_build('months.month_start') }}

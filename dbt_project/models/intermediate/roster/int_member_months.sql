@@ -5,12 +5,13 @@
 {{ config(materialized='incremental', incremental_strategy='replace_months', on_schema_change='fail') }}
 
 with active_days as (
+    -- the member's active spans of the month: their days added up, the last one's end
     select
         member_id,
         month_start,
-        count(*) as active_days,
-        max(member_day) as last_active_day
-    from {{ ref('int_member_days') }}
+        cast(sum({{ dbt.datediff('span_start', 'span_end', 'day') }} + 1) as {{ dbt.type_bigint() }}) as active_days,
+        max(span_end) as last_active_day
+    from {{ ref('int_member_spans') }}
     where is_active
       and {{ in_months_to_build('month_start') }}
     group by member_id, month_start
@@ -31,9 +32,10 @@ select
 from active_days
 inner join {{ ref('int_months') }} as months
     on months.month_start = active_days.month_start
-inner join {{ ref('int_member_days') }} as last_day
+inner join {{ ref('int_member_spans') }} as last_day  -- the one span of the member holding that day
     on last_day.member_id = active_days.member_id
-    and last_day.member_day = active_days.last_active_day
+    and last_day.month_start = active_days.month_start
+    and last_day.span_end = active_days.last_active_day
 left join {{ ref('int_branch_versions') }} as branches
     on branches.branch_id = last_day.branch_id
     and branches.is_present
