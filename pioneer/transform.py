@@ -177,7 +177,7 @@ WORK_ONLY_TAG = "work_only"
 def build_inputs(settings: Settings) -> dict[str, str]:
     """What a build's output depends on besides the clock's day: the event store (every Parquet
     file by path, size and modification time: files are never rewritten in place), the rules, the
-    code, the clock's month and the target. Two builds with equal inputs differ only in the models
+    code, the clock's month, the target and where the home is. Two builds with equal inputs differ only in the models
     of :data:`CLOCK_MODELS`."""
     events = hashlib.sha256()
     for path in sorted(settings.layout.events.rglob("*.parquet")):
@@ -192,6 +192,7 @@ def build_inputs(settings: Settings) -> dict[str, str]:
         "code": code_sha256(),
         "month": settings.clock().strftime("%Y-%m"),
         "target": settings.dbt_target,
+        "home": str(settings.home.resolve()),  # the staging views name it
     }
 
 
@@ -306,6 +307,12 @@ def assemble_candidate(
                     con.execute(f"delete from {target}")
                     con.execute(f"insert into {target} by name select * from work.{target}")
                 con.execute("commit")
+        if not fresh:  # dbt recreated every view; theirs name the home's current path
+            views = (
+                "select sql from duckdb_views() where database_name = 'work' and not internal order by oid"
+            )
+            for (sql,) in con.execute(views).fetchall():
+                con.execute(sql.replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))
         con.execute("detach work")
 
 
