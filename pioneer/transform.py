@@ -309,7 +309,7 @@ def assemble_candidate(
                 con.execute("commit")
         if not fresh:  # dbt recreated every view; theirs name the home's current path
             views = (
-                "select sql from duckdb_views() where database_name = 'work' and not internal order by oid"
+                "select sql from duckdb_views() where database_name = 'work' and not internal order by view_oid"
             )
             for (sql,) in con.execute(views).fetchall():
                 con.execute(sql.replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))
