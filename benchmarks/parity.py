@@ -99,6 +99,9 @@ def compare_marts(incremental: Path, full: Path) -> dict:
         "equal": equal,
         "tables": len(figures),
         "rows_compared": sum(f.get("rows", 0) for f in figures.values()),
+        "rows_differing": sum(
+            f.get("only_incremental", 0) + f.get("only_full_refresh", 0) for f in figures.values()
+        ),
         "by_table": figures,
     }
 
