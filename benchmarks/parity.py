@@ -53,7 +53,8 @@ def parity(home: Path, out: Path | None = None) -> dict:
 
 def compare_marts(incremental: Path, full: Path) -> dict:
     """Every marts table of ``incremental`` against ``full``: rows, and rows found on one side only."""
-    with duckdb.connect(config={"enable_progress_bar": False}) as con:
+    with duckdb.connect() as con:
+        con.execute("set enable_progress_bar = false")
         con.execute(f"attach '{incremental}' as inc (read_only)")
         con.execute(f"attach '{full}' as full_refresh (read_only)")
 
