@@ -14,7 +14,9 @@ folder or file name under the home: they ask ``settings.layout`` (or ``Home(path
       quarantine/<source>/*.parquet          rows that failed parsing, with their reason
       rules/<sha256>/rules.csv               every rules file a run validated, as it was
       dbt/project/, dbt/target/              the home's build project (code linked) and dbt output
-      build/warehouse.duckdb                 the candidate warehouse a build writes
+      work/warehouse.duckdb                  the transform's warehouse: every model, built in place
+      work/published.json                    what it was last built from, once published (else absent)
+      build/warehouse.duckdb                 the candidate warehouse a build assembles from it
       warehouse.duckdb                       the published warehouse (analysts open it read-only)
       gx/                                    Great Expectations' project: results and Data Docs
       runs/run_*.json                        one record per run
@@ -127,6 +129,24 @@ class Home:
     @property
     def dbt_log(self) -> Path:
         return self.dbt / "last_output.log"
+
+    @property
+    def work_warehouse(self) -> Path:
+        """The transform's own warehouse: every dbt model, updated in place by each build; only a
+        build (under the home's lock) opens it. Named like the published file so that both have
+        the catalog name ``warehouse``."""
+        return self.root / "work" / "warehouse.duckdb"
+
+    @property
+    def work_published(self) -> Path:
+        """The inputs of the build that the work warehouse holds, present only while that build is
+        the published one (pioneer/transform.py: absent, the next build starts from scratch)."""
+        return self.root / "work" / "published.json"
+
+    @property
+    def candidate_inputs(self) -> Path:
+        """The inputs of the candidate's build, moved to :attr:`work_published` on publishing."""
+        return self.root / "build" / "inputs.json"
 
     @property
     def candidate(self) -> Path:

@@ -22,6 +22,8 @@ import duckdb
 import pytest
 from pioneer_cli import pioneer
 
+from core.layout import Home
+
 pytestmark = pytest.mark.slow
 
 NIGHTS = ("2026-10-02T02:00:00+08:00", "2026-10-03T02:00:00+08:00")  # September built, no export due yet
@@ -161,7 +163,7 @@ def nights(tmp_path_factory) -> list[dict]:
         add(landing)
         ran = pioneer("run", "--sources", str(landing), "--home", str(home), "--now", night)
         assert ran.returncode == 0, ran.stdout[-4000:] + ran.stderr[-4000:]
-        seen.append(outcomes(home / "warehouse.duckdb"))
+        seen.append(outcomes(Home(home).work_warehouse))  # the learning tables are work-only
     return seen
 
 

@@ -10,6 +10,8 @@
 --   - the spine (audit.build_months): a month new to it (the newest complete month once the clock
 --     enters a new month) or under changed rules (a rule version from its effective_from on);
 --   - months the previous build reported and the spine no longer holds ('no longer reported').
+-- With var `inputs_unchanged` (pioneer/transform.py: the event store, rules, code and the clock's
+-- month are those of the published build, which the warehouse holds): no month.
 {%- set previous_batches = previous_build_state('build_batches') -%}
 {%- set previous_months = previous_build_state('build_months') -%}
 {%- set previous_quarantine = previous_build_state('quarantine_references') -%}
@@ -22,6 +24,7 @@
         {%- set incremental = false -%}
     {%- endif -%}
 {%- endif -%}
+{%- set unchanged = incremental and var('inputs_unchanged', false) -%}
 {%- set entities = event_entities() %}
 {%- for source_name, entity in entities %}
 -- depends_on: {{ source(source_name, entity) }}
@@ -43,7 +46,13 @@ current_quarantine as (
     where reference_status <> 'ok'
 ),
 
-{% if incremental %}
+{% if unchanged %}
+untouched as (
+    select month_start from reported where false
+)
+
+select month_start, cast('inputs unchanged' as {{ dbt.type_string() }}) as reason from untouched
+{% elif incremental %}
 new_batches as (
     select source, entity, batch_id from batches_read
     except
