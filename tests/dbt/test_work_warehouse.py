@@ -110,6 +110,6 @@ def test_the_published_warehouse_holds_every_table_of_the_work_warehouse_but_the
     published, work = out["night 1 tables"]
     manifest = json.loads((Home(home).dbt_target / "manifest.json").read_text())
     work_only = {(n["schema"], n["alias"]) for n in manifest["nodes"].values() if WORK_ONLY_TAG in n["tags"]}
-    assert ("intermediate", "int_member_days") in work_only
+    assert ("intermediate", "int_member_learning_days") in work_only
     assert work_only <= work
     assert published == work - work_only
