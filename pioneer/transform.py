@@ -312,9 +312,7 @@ def assemble_candidate(
                     con.execute(f"insert into {target} by name select * from work.{target}")
                 con.execute("commit")
         if not fresh:  # dbt recreated every view; theirs name the home's current path
-            views = (
-                "select sql from duckdb_views() where database_name = 'work' and not internal order by view_oid"
-            )
+            views = "select sql from duckdb_views() where database_name = 'work' and not internal order by view_oid"
             for (sql,) in con.execute(views).fetchall():
                 con.execute(sql.replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))
         con.execute("detach work")
