@@ -37,10 +37,7 @@ select
     approved_leaves.meeting_id is null and not coalesce(presence.is_attended, false) as is_unexcused_absence
 from required
 inner join {{ ref('int_member_spans') }} as member_spans  -- the span holding the start day
-    on member_spans.employee_no = required.employee_no
-    and member_spans.month_start = cast({{ dbt.date_trunc('month', 'required.starts_at') }} as date)  -- implied; a key to hash on
-    and cast(required.starts_at as date) between member_spans.span_start and member_spans.span_end
-    and member_spans.is_active
+    on {{ span_holding('member_spans', 'required.employee_no', 'required.starts_at') }}
     and {{ in_months_to_build('member_spans.month_start') }}
 left join approved_leaves
     on approved_leaves.meeting_id = required.meeting_id

@@ -17,10 +17,7 @@ inner join {{ ref('int_reference_checks') }} as checks
     on checks.event_id = services.event_id
     and checks.reference_status = 'ok'
 inner join {{ ref('int_member_spans') }} as member_spans  -- the span holding the start day
-    on member_spans.employee_no = services.employee_no
-    and member_spans.month_start = cast({{ dbt.date_trunc('month', 'services.starts_at') }} as date)  -- implied; a key to hash on
-    and cast(services.starts_at as date) between member_spans.span_start and member_spans.span_end
-    and member_spans.is_active
+    on {{ span_holding('member_spans', 'services.employee_no', 'services.starts_at') }}
     and {{ in_months_to_build('member_spans.month_start') }}
 where services.is_verified
   and services.ends_at > services.starts_at
